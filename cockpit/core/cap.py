@@ -1,0 +1,501 @@
+"""OASIS CAP 1.2 messages: a safe parser, an Atom-feed reader and a writer.
+
+Shared by the cockpit and the central API's ingestion. CAP 1.2 is the target;
+CAP 1.1 is read too (its elements are a subset of 1.2's), CAP 1.0 is refused.
+Input is hostile until proven otherwise: the size is checked before parsing,
+and defusedxml refuses any DTD, entity or external reference, so nothing is
+ever read from disk or fetched from the network while parsing.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import defusedxml
+import defusedxml.ElementTree as SafeET
+
+MAX_CAP_BYTES = 512 * 1024
+MAX_FEED_BYTES = 4 * 1024 * 1024
+
+CAP_NS = {
+    "urn:oasis:names:tc:emergency:cap:1.2": "1.2",
+    "urn:oasis:names:tc:emergency:cap:1.1": "1.1",
+}
+CAP12 = "urn:oasis:names:tc:emergency:cap:1.2"
+CAP10 = "http://www.incident.com/cap/1.0"
+ATOM = "http://www.w3.org/2005/Atom"
+
+SEVERITY_BY_LEVEL = {"red": "Extreme", "orange": "Severe", "yellow": "Moderate", "blue": "Minor"}
+LEVEL_BY_SEVERITY = {severity: level for level, severity in SEVERITY_BY_LEVEL.items()}
+LEVEL_NAMES = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}
+
+STATUSES = ("Actual", "Exercise", "System", "Test", "Draft")
+MSG_TYPES = ("Alert", "Update", "Cancel", "Ack", "Error")
+SCOPES = ("Public", "Restricted", "Private")
+URGENCIES = ("Immediate", "Expected", "Future", "Past", "Unknown")
+SEVERITIES = ("Extreme", "Severe", "Moderate", "Minor", "Unknown")
+CERTAINTIES = ("Observed", "Likely", "Possible", "Unlikely", "Unknown", "Very Likely")  # last: CAP 1.1 only
+
+# CAP forbids spaces, commas and markup characters in identifiers and senders.
+_BAD_ID_CHARS = re.compile(r"[\s,<&]")
+
+
+class CapError(ValueError):
+    """A message that cannot be accepted; `code` says why, the text says it in words."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code  # too_large, not_xml, forbidden, not_cap, unsupported_version, invalid
+
+
+@dataclass(frozen=True)
+class CapReference:
+    sender: str
+    identifier: str
+    sent: str
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.identifier, self.sender, self.sent)
+
+
+@dataclass(frozen=True)
+class CapArea:
+    description: str
+    polygons: tuple[tuple[tuple[float, float], ...], ...] = ()  # rings of (lon, lat)
+    circles: tuple[tuple[float, float, float], ...] = ()  # (lon, lat, radius_km)
+    geocodes: tuple[tuple[str, str], ...] = ()  # (valueName, value)
+
+
+@dataclass(frozen=True)
+class CapInfo:
+    language: str = "en-US"
+    category: tuple[str, ...] = ()
+    event: str = ""
+    urgency: str = "Unknown"
+    severity: str = "Unknown"
+    certainty: str = "Unknown"
+    headline: str = ""
+    description: str = ""
+    instruction: str = ""
+    sender_name: str = ""
+    web: str = ""
+    contact: str = ""
+    effective: datetime | None = None
+    onset: datetime | None = None
+    expires: datetime | None = None
+    areas: tuple[CapArea, ...] = ()
+    parameters: tuple[tuple[str, str], ...] = ()
+    event_codes: tuple[tuple[str, str], ...] = ()
+    response_types: tuple[str, ...] = ()
+    audience: str = ""
+
+    @property
+    def level(self) -> str | None:
+        """The colour level (red/orange/yellow/blue), or None for severity Unknown."""
+        return LEVEL_BY_SEVERITY.get(self.severity)
+
+
+@dataclass(frozen=True)
+class CapAlert:
+    identifier: str
+    sender: str
+    sent: datetime
+    status: str = "Actual"
+    msg_type: str = "Alert"
+    scope: str = "Public"
+    references: tuple[CapReference, ...] = ()
+    infos: tuple[CapInfo, ...] = ()
+    version: str = "1.2"
+    note: str = ""
+    source: str = ""
+    restriction: str = ""
+    addresses: str = ""
+    codes: tuple[str, ...] = ()
+    incidents: str = ""
+    sent_text: str = field(default="", compare=False)  # `sent` exactly as written in the message
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """(identifier, sender, sent as written): what CAP `references` name a message by."""
+        return (self.identifier, self.sender, self.sent_text or format_cap_time(self.sent))
+
+    def info_for(self, languages: tuple[str, ...] = ("zh-CN", "zh", "en")) -> CapInfo | None:
+        """The info block in the first wanted language (exact tag, then primary subtag), else the first."""
+        if not self.infos:
+            return None
+        tags = [info.language.lower() for info in self.infos]
+        for wanted in languages:
+            if wanted.lower() in tags:
+                return self.infos[tags.index(wanted.lower())]
+        for wanted in languages:
+            primary = wanted.lower().split("-")[0]
+            for info, tag in zip(self.infos, tags, strict=True):
+                if tag.split("-")[0] == primary:
+                    return info
+        return self.infos[0]
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    id: str
+    title: str
+    updated: datetime | None
+    link: str
+    alert: CapAlert | None  # None: an index entry (fetch `link`), or a broken embedded message
+    error: str = ""  # why the embedded message was refused, in words
+
+
+def format_cap_time(moment: datetime) -> str:
+    """CAP's dateTime form: seconds, always an explicit offset (never "Z")."""
+    if moment.tzinfo is None:
+        raise CapError("invalid", f"the time {moment} has no time-zone offset; CAP times need one")
+    return moment.isoformat(timespec="seconds")
+
+
+# ---------------------------------------------------------------- parsing
+
+def parse_cap(data: bytes) -> CapAlert:
+    """Parse one CAP message; raise CapError with a plain-words reason if it cannot be accepted."""
+    root = _safe_root(data, MAX_CAP_BYTES, "CAP message")
+    return _alert_from(root)
+
+
+def parse_feed(data: bytes) -> list[FeedEntry]:
+    """Read an Atom feed of CAP entries (embedded messages, or links to them in an index feed)."""
+    root = _safe_root(data, MAX_FEED_BYTES, "Atom feed")
+    if root.tag != f"{{{ATOM}}}feed":
+        raise CapError("not_cap", f"this is not an Atom feed: its root element is <{_local(root.tag)}>")
+    entries = []
+    for entry in root.findall(f"{{{ATOM}}}entry"):
+        alert, error = None, ""
+        content = entry.find(f"{{{ATOM}}}content")
+        embedded = [child for child in content if _local(child.tag) == "alert"] if content is not None else []
+        if embedded:
+            try:
+                alert = _alert_from(embedded[0])
+            except CapError as exc:
+                error = str(exc)
+        entries.append(FeedEntry(
+            id=_text(entry, f"{{{ATOM}}}id"),
+            title=_text(entry, f"{{{ATOM}}}title"),
+            updated=_lenient_time(_text(entry, f"{{{ATOM}}}updated")),
+            link=_cap_link(entry),
+            alert=alert,
+            error=error,
+        ))
+    return entries
+
+
+def _safe_root(data: bytes, limit: int, what: str) -> ET.Element:
+    if not isinstance(data, bytes | bytearray):
+        raise TypeError(f"a {what} is parsed from bytes, not {type(data).__name__}")
+    if len(data) > limit:
+        raise CapError("too_large", f"the {what} is {len(data) // 1024} KiB; at most {limit // 1024} KiB "
+                                    "is accepted")
+    head = bytes(data[:512]).lstrip().lower()
+    if not head:
+        raise CapError("not_xml", f"the {what} is empty")
+    if head.startswith((b"<!doctype html", b"<html")):
+        raise CapError("not_cap", f"an HTML page arrived instead of a {what} (often a server error page)")
+    try:
+        return SafeET.fromstring(bytes(data), forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except defusedxml.DTDForbidden as exc:
+        raise CapError("forbidden", f"the {what} declares a DTD (<!DOCTYPE>), which CAP never needs; "
+                                    "it was refused unread") from exc
+    except defusedxml.EntitiesForbidden as exc:
+        raise CapError("forbidden", f"the {what} declares XML entities, which CAP never needs; "
+                                    "it was refused unread") from exc
+    except defusedxml.ExternalReferenceForbidden as exc:
+        raise CapError("forbidden", f"the {what} refers to an external resource; it was refused "
+                                    "and nothing was fetched") from exc
+    except ET.ParseError as exc:
+        raise CapError("not_xml", f"the {what} is not well-formed XML ({exc})") from exc
+
+
+def _alert_from(root: ET.Element) -> CapAlert:
+    namespace, _, name = root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", root.tag)
+    if namespace == CAP10:
+        raise CapError("unsupported_version", "this is a CAP 1.0 message; only CAP 1.2 and 1.1 are read")
+    if name != "alert" or namespace not in CAP_NS:
+        where = f" in namespace {namespace}" if namespace else " without a namespace"
+        raise CapError("not_cap", f"this is not a CAP alert: its root element is <{name}>{where}")
+    ns = f"{{{namespace}}}"
+    get = _Reader(root, ns, "alert")
+    sent_text = get.required("sent")
+    references = get.optional_element("references")
+    return CapAlert(
+        identifier=_identifier(get.required("identifier"), "identifier"),
+        sender=_identifier(get.required("sender"), "sender"),
+        sent=_cap_time(sent_text, "sent"),
+        status=get.choice("status", STATUSES),
+        msg_type=get.choice("msgType", MSG_TYPES),
+        scope=get.choice("scope", SCOPES),
+        references=_references(references) if references is not None else (),
+        infos=tuple(_info_from(element, ns) for element in root.findall(f"{ns}info")),
+        version=CAP_NS[namespace],
+        note=get.optional("note"),
+        source=get.optional("source"),
+        restriction=get.optional("restriction"),
+        addresses=get.optional("addresses"),
+        codes=get.all("code"),
+        incidents=get.optional("incidents"),
+        sent_text=sent_text,
+    )
+
+
+def _info_from(element: ET.Element, ns: str) -> CapInfo:
+    get = _Reader(element, ns, "info")
+    categories = get.all("category")
+    if not categories:
+        raise CapError("invalid", "an <info> block has no <category>; CAP requires at least one")
+    return CapInfo(
+        language=get.optional("language") or "en-US",
+        category=categories,
+        event=get.required("event"),
+        urgency=get.choice("urgency", URGENCIES),
+        severity=get.choice("severity", SEVERITIES),
+        certainty=get.choice("certainty", CERTAINTIES),
+        headline=get.optional("headline"),
+        description=get.optional("description"),
+        instruction=get.optional("instruction"),
+        sender_name=get.optional("senderName"),
+        web=get.optional("web"),
+        contact=get.optional("contact"),
+        effective=get.time("effective"),
+        onset=get.time("onset"),
+        expires=get.time("expires"),
+        areas=tuple(_area_from(area, ns) for area in element.findall(f"{ns}area")),
+        parameters=get.pairs("parameter"),
+        event_codes=get.pairs("eventCode"),
+        response_types=get.all("responseType"),
+        audience=get.optional("audience"),
+    )
+
+
+def _area_from(element: ET.Element, ns: str) -> CapArea:
+    get = _Reader(element, ns, "area")
+    return CapArea(
+        description=get.required("areaDesc"),
+        polygons=tuple(_polygon(text) for text in get.all("polygon")),
+        circles=tuple(_circle(text) for text in get.all("circle")),
+        geocodes=get.pairs("geocode"),
+    )
+
+
+class _Reader:
+    """Reads the CAP children of one element, with errors that name the element."""
+
+    def __init__(self, element: ET.Element, ns: str, where: str) -> None:
+        self.element, self.ns, self.where = element, ns, where
+
+    def optional_element(self, name: str) -> ET.Element | None:
+        return self.element.find(self.ns + name)
+
+    def optional(self, name: str) -> str:
+        found = self.element.find(self.ns + name)
+        return (found.text or "").strip() if found is not None else ""
+
+    def required(self, name: str) -> str:
+        value = self.optional(name)
+        if not value:
+            missing = "is empty" if self.element.find(self.ns + name) is not None else "is missing"
+            raise CapError("invalid", f"<{name}> {missing} in <{self.where}>; CAP requires it")
+        return value
+
+    def choice(self, name: str, allowed: tuple[str, ...]) -> str:
+        value = self.required(name)
+        if value not in allowed:
+            raise CapError("invalid", f"<{name}> is {value!r}; CAP allows {', '.join(allowed)}")
+        return value
+
+    def all(self, name: str) -> tuple[str, ...]:
+        return tuple((e.text or "").strip() for e in self.element.findall(self.ns + name)
+                     if (e.text or "").strip())
+
+    def time(self, name: str) -> datetime | None:
+        value = self.optional(name)
+        return _cap_time(value, name) if value else None
+
+    def pairs(self, name: str) -> tuple[tuple[str, str], ...]:
+        pairs = []
+        for element in self.element.findall(self.ns + name):
+            inner = _Reader(element, self.ns, name)
+            pairs.append((inner.required("valueName"), inner.optional("value")))
+        return tuple(pairs)
+
+
+def _identifier(value: str, name: str) -> str:
+    if _BAD_ID_CHARS.search(value):
+        raise CapError("invalid", f"<{name}> {value!r} contains a space, comma or markup character, "
+                                  "which CAP forbids")
+    return value
+
+
+def _cap_time(text: str, name: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise CapError("invalid", f"<{name}> {text!r} is not a date and time like "
+                                  "2026-11-24T20:15:00+08:00") from None
+    if moment.tzinfo is None:
+        raise CapError("invalid", f"<{name}> {text!r} has no time-zone offset; CAP times need one")
+    return moment
+
+
+def _lenient_time(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _references(element: ET.Element) -> tuple[CapReference, ...]:
+    triples = (element.text or "").split()
+    if not triples:
+        raise CapError("invalid", "<references> is empty; it must list sender,identifier,sent triples")
+    references = []
+    for triple in triples:
+        parts = triple.split(",")
+        if len(parts) != 3 or not all(parts):
+            raise CapError("invalid", f"the reference {triple!r} is not a sender,identifier,sent triple")
+        _cap_time(parts[2], "references")
+        references.append(CapReference(sender=parts[0], identifier=parts[1], sent=parts[2]))
+    return tuple(references)
+
+
+def _point(pair: str, what: str) -> tuple[float, float]:
+    """CAP writes "lat,lon"; we keep (lon, lat)."""
+    try:
+        lat_text, lon_text = pair.split(",")
+        lat, lon = float(lat_text), float(lon_text)
+    except ValueError:
+        raise CapError("invalid", f"the {what} point {pair!r} is not a 'latitude,longitude' pair") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise CapError("invalid", f"the {what} point {pair!r} is off the globe (latitude first, then longitude)")
+    return (lon, lat)
+
+
+def _polygon(text: str) -> tuple[tuple[float, float], ...]:
+    ring = [_point(pair, "polygon") for pair in text.split()]
+    if len(ring) < 4:
+        raise CapError("invalid", f"a <polygon> has {len(ring)} points; CAP needs at least 4 "
+                                  "(the first repeated at the end)")
+    if ring[0] != ring[-1]:
+        ring.append(ring[0])  # be liberal: close an open ring rather than drop the warning
+    return tuple(ring)
+
+
+def _circle(text: str) -> tuple[float, float, float]:
+    centre, _, radius = text.strip().partition(" ")
+    lon, lat = _point(centre, "circle")
+    try:
+        radius_km = float(radius)
+    except ValueError:
+        raise CapError("invalid", f"the <circle> {text!r} is not 'latitude,longitude radius_km'") from None
+    if radius_km < 0:
+        raise CapError("invalid", f"the <circle> {text!r} has a negative radius")
+    return (lon, lat, radius_km)
+
+
+def _cap_link(entry: ET.Element) -> str:
+    """The entry's link to its CAP message: rel=related of a CAP type first, then the main link."""
+    links = entry.findall(f"{{{ATOM}}}link")
+    for link in links:
+        if "cap" in link.get("type", "") and link.get("href"):
+            return link.get("href", "")
+    for link in links:
+        if link.get("rel", "alternate") == "alternate" and link.get("href"):
+            return link.get("href", "")
+    return ""
+
+
+def _text(element: ET.Element, tag: str) -> str:
+    found = element.find(tag)
+    return (found.text or "").strip() if found is not None else ""
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+# ---------------------------------------------------------------- writing
+
+def build_cap(alert: CapAlert) -> bytes:
+    """The alert as CAP 1.2 XML (UTF-8), in the schema's element order."""
+    root = ET.Element(_q("alert"))
+    _add(root, "identifier", alert.identifier)
+    _add(root, "sender", alert.sender)
+    _add(root, "sent", format_cap_time(alert.sent))
+    _add(root, "status", alert.status)
+    _add(root, "msgType", alert.msg_type)
+    _add(root, "source", alert.source)
+    _add(root, "scope", alert.scope)
+    _add(root, "restriction", alert.restriction)
+    _add(root, "addresses", alert.addresses)
+    for code in alert.codes:
+        _add(root, "code", code)
+    _add(root, "note", alert.note)
+    if alert.references:
+        _add(root, "references", " ".join(f"{r.sender},{r.identifier},{r.sent}" for r in alert.references))
+    _add(root, "incidents", alert.incidents)
+    for info in alert.infos:
+        _build_info(ET.SubElement(root, _q("info")), info)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True, default_namespace=CAP12)
+
+
+def _build_info(element: ET.Element, info: CapInfo) -> None:
+    _add(element, "language", info.language)
+    for category in info.category:
+        _add(element, "category", category)
+    _add(element, "event", info.event)
+    for response_type in info.response_types:
+        _add(element, "responseType", response_type)
+    _add(element, "urgency", info.urgency)
+    _add(element, "severity", info.severity)
+    _add(element, "certainty", "Likely" if info.certainty == "Very Likely" else info.certainty)
+    _add(element, "audience", info.audience)
+    _add_pairs(element, "eventCode", info.event_codes)
+    for name in ("effective", "onset", "expires"):
+        moment = getattr(info, name)
+        if moment is not None:
+            _add(element, name, format_cap_time(moment))
+    _add(element, "senderName", info.sender_name)
+    _add(element, "headline", info.headline)
+    _add(element, "description", info.description)
+    _add(element, "instruction", info.instruction)
+    _add(element, "web", info.web)
+    _add(element, "contact", info.contact)
+    _add_pairs(element, "parameter", info.parameters)
+    for area in info.areas:
+        area_element = ET.SubElement(element, _q("area"))
+        _add(area_element, "areaDesc", area.description)
+        for ring in area.polygons:
+            _add(area_element, "polygon", " ".join(f"{_num(lat)},{_num(lon)}" for lon, lat in ring))
+        for lon, lat, radius in area.circles:
+            _add(area_element, "circle", f"{_num(lat)},{_num(lon)} {_num(radius)}")
+        _add_pairs(area_element, "geocode", area.geocodes)
+
+
+def _num(value: float) -> str:
+    """Plain decimal, no exponent (7 places: about a centimetre)."""
+    return format(value, ".7f").rstrip("0").rstrip(".")
+
+
+def _q(name: str) -> str:
+    return f"{{{CAP12}}}{name}"
+
+
+def _add(parent: ET.Element, name: str, text: str) -> None:
+    if text:
+        ET.SubElement(parent, _q(name)).text = text
+
+
+def _add_pairs(parent: ET.Element, name: str, pairs: tuple[tuple[str, str], ...]) -> None:
+    for value_name, value in pairs:
+        element = ET.SubElement(parent, _q(name))
+        ET.SubElement(element, _q("valueName")).text = value_name
+        ET.SubElement(element, _q("value")).text = value
