@@ -1,0 +1,20 @@
+"""Urgent warnings, Qt-free: the inbox (SQLite), receivers, reminder rules, audit log and their driver."""
+
+from cockpit.core.alerts.audit import AuditLog, read_audit
+from cockpit.core.alerts.inbox import Change, Inbox
+from cockpit.core.alerts.model import CENTRAL, LEVEL_RANK, WarningMessage, WarningRecord, from_api, from_cap
+from cockpit.core.alerts.receiver import CapFeed, CentralFeed, ServerClock
+from cockpit.core.alerts.rules import (
+    ReminderPolicy,
+    due_action,
+    due_actions,
+    grouped_by_level,
+    severity_order,
+)
+from cockpit.core.alerts.service import WarningService
+
+__all__ = [
+    "CENTRAL", "LEVEL_RANK", "AuditLog", "CapFeed", "CentralFeed", "Change", "Inbox", "ReminderPolicy",
+    "ServerClock", "WarningMessage", "WarningRecord", "WarningService", "due_action", "due_actions",
+    "from_api", "from_cap", "grouped_by_level", "read_audit", "severity_order",
+]

@@ -1,0 +1,194 @@
+"""Warnings as the cockpit keeps them: what a source said, and what happened to it here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from cockpit.core.cap import LEVEL_BY_SEVERITY, LEVEL_NAMES, CapAlert
+
+LEVEL_RANK = {"red": 0, "orange": 1, "yellow": 2, "blue": 3, "": 4}  # most severe first
+STATES = ("active", "updated", "cancelled", "expired")
+CENTRAL = "central"  # origin of warnings from the central API's feed; feeds are named by their URL
+
+
+def cap_time_key(sent: str) -> str:
+    """`sent` in one form (UTC), so the same CAP moment written with another offset still matches."""
+    try:
+        moment = datetime.fromisoformat(sent)
+    except ValueError:
+        return sent
+    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment.tzinfo else sent
+
+
+@dataclass(frozen=True)
+class WarningMessage:
+    """One CAP-style message (Alert, Update or Cancel) as a source sent it."""
+
+    id: str  # the central API's id (W000042), or "CAP-…" derived from the CAP key for direct feeds
+    origin: str  # CENTRAL, or the CAP feed's URL
+    source: str  # simulator, cap, drill (central's words) or feed
+    identifier: str
+    sender: str
+    sent: datetime
+    msg_type: str = "Alert"
+    status: str = "Actual"
+    references: tuple[tuple[str, str, str], ...] = ()  # (identifier, sender, sent as written)
+    level: str = ""  # red/orange/yellow/blue, "" when the source gave no usable severity
+    headline: str = ""
+    description: str = ""
+    instruction: str = ""
+    area_name: str = ""
+    adcode: str = ""
+    lon: float | None = None
+    lat: float | None = None
+    expires: datetime | None = None
+    domain: str = ""
+    item_name: str = ""
+    sender_name: str = ""
+    state: str = "active"  # as the source judged it when sending
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """CAP's name for the message: (identifier, sender, sent), sent in one canonical form."""
+        return (self.identifier, self.sender, cap_time_key(self.sent.isoformat()))
+
+    @property
+    def reference_keys(self) -> list[tuple[str, str, str]]:
+        return [(identifier, sender, cap_time_key(sent)) for identifier, sender, sent in self.references]
+
+    @property
+    def level_name(self) -> str:
+        return f"{LEVEL_NAMES[self.level]}预警" if self.level in LEVEL_NAMES else "未定级预警"
+
+    @property
+    def is_cap_source(self) -> bool:
+        return self.source in ("cap", "feed")
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["sent"] = self.sent.isoformat()
+        data["expires"] = self.expires.isoformat() if self.expires else None
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> WarningMessage:
+        data = json.loads(text)
+        data["sent"] = datetime.fromisoformat(data["sent"])
+        data["expires"] = datetime.fromisoformat(data["expires"]) if data["expires"] else None
+        data["references"] = tuple(tuple(ref) for ref in data["references"])
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
+
+@dataclass(frozen=True)
+class WarningRecord:
+    """A received message and its life on this cockpit (from the inbox; a fresh copy on every change)."""
+
+    local_id: int
+    message: WarningMessage
+    state: str
+    received_at: datetime
+    first_shown_at: datetime | None = None
+    last_shown_at: datetime | None = None
+    reminders: int = 0
+    escalated_at: datetime | None = None
+    acked_at: datetime | None = None
+    acked_by: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.message.id
+
+    @property
+    def level(self) -> str:
+        return self.message.level
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.acked_at is not None
+
+    @property
+    def wants_attention(self) -> bool:
+        """In force, not yet acknowledged, and a message to show (not a Cancel, Ack or Error)."""
+        return (self.state == "active" and not self.acknowledged
+                and self.message.msg_type in ("Alert", "Update"))
+
+
+class BadWarning(ValueError):
+    """A feed item the cockpit cannot use; the text says why."""
+
+
+def from_api(item: dict[str, Any]) -> WarningMessage:
+    """A warning from the central API's feed (docs/api-contract.md, "Warnings")."""
+    try:
+        area = item.get("area") or {}
+        return WarningMessage(
+            id=str(item["id"]), origin=CENTRAL, source=str(item.get("source") or "simulator"),
+            identifier=str(item["identifier"]), sender=str(item["sender"]),
+            sent=_aware(datetime.fromisoformat(item["sent"])),
+            msg_type=str(item.get("msg_type") or "Alert"), status=str(item.get("status") or "Actual"),
+            references=tuple((str(r["identifier"]), str(r["sender"]), str(r["sent"]))
+                             for r in item.get("references") or ()),
+            level=item.get("severity") if item.get("severity") in LEVEL_RANK else "",
+            headline=str(item.get("headline") or ""), description=str(item.get("description") or ""),
+            instruction=str(item.get("instruction") or ""), area_name=str(area.get("name") or ""),
+            adcode=str(area.get("adcode") or item.get("adcode") or ""),
+            lon=_number(item.get("lon")), lat=_number(item.get("lat")),
+            expires=_aware(datetime.fromisoformat(item["expires"])) if item.get("expires") else None,
+            domain=str(item.get("domain") or ""), item_name=str((item.get("item") or {}).get("name") or ""),
+            state=item.get("state") if item.get("state") in STATES else "active",
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise BadWarning(f"预警 {item.get('id', '?') if isinstance(item, dict) else '?'} 的数据不完整或格式不对"
+                         f"（{type(exc).__name__}: {exc}）") from None
+
+
+def from_cap(alert: CapAlert, origin: str, languages: tuple[str, ...] = ("zh-CN", "zh", "en")) -> WarningMessage:
+    """A warning read straight from a CAP source (a --cap-feed)."""
+    info = alert.info_for(languages)
+    area = info.areas[0] if info and info.areas else None
+    lon, lat = _area_centre(area) if area else (None, None)
+    digest = hashlib.sha1("|".join(alert.key).encode()).hexdigest()[:12]
+    return WarningMessage(
+        id=f"CAP-{digest}", origin=origin, source="feed",
+        identifier=alert.identifier, sender=alert.sender, sent=alert.sent,
+        msg_type=alert.msg_type, status=alert.status,
+        references=tuple((r.identifier, r.sender, r.sent) for r in alert.references),
+        level=LEVEL_BY_SEVERITY.get(info.severity, "") if info else "",
+        headline=(info.headline or info.event) if info else alert.note,
+        description=info.description if info else "", instruction=info.instruction if info else "",
+        area_name="；".join(a.description for a in info.areas) if info else "",
+        adcode=_adcode(area) if area else "", lon=lon, lat=lat,
+        expires=info.expires if info else None, sender_name=info.sender_name if info else "",
+        state="cancelled" if alert.msg_type == "Cancel" else "active",
+    )
+
+
+def _area_centre(area) -> tuple[float | None, float | None]:
+    if area.circles:
+        return area.circles[0][0], area.circles[0][1]
+    if area.polygons:
+        ring = area.polygons[0][:-1] or area.polygons[0]
+        return sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring)
+    return None, None
+
+
+def _adcode(area) -> str:
+    """A GB/T 2260 administrative code among the geocodes (6 digits county, 9 town), if any."""
+    for name, value in area.geocodes:
+        if value.isdigit() and len(value) in (6, 9) and ("2260" in name or "adcode" in name.lower()):
+            return value
+    return ""
+
+
+def _aware(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError(f"the time {moment.isoformat()} has no offset")
+    return moment
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None

@@ -1,0 +1,237 @@
+"""Where warnings come from: the central API's feed (long poll) and CAP sources (conditional GET).
+
+Everything here blocks and runs in a worker thread; `WarningService` awaits it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from urllib.parse import quote
+
+import requests
+
+from cockpit.core.alerts.inbox import Inbox
+from cockpit.core.alerts.model import BadWarning, WarningMessage, from_api, from_cap
+from cockpit.core.cap import MAX_CAP_BYTES, MAX_FEED_BYTES, CapError, parse_cap, parse_feed
+from cockpit.core.client import ApiClient, ApiError
+
+log = logging.getLogger(__name__)
+
+
+class DaemonThreadExecutor(Executor):
+    """One daemon thread per call: a long poll still hanging at exit never holds the process open."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+
+        def run() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as exc:  # handed to the awaiting coroutine
+                future.set_exception(exc)
+
+        threading.Thread(target=run, name=self.name, daemon=True).start()
+        return future
+
+
+class ServerClock:
+    """The server's clock as seen through HTTP `Date`, for expiry (a wall's own clock may be wrong)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+        self.observed = False
+
+    def observe(self, server_date: datetime | None, local_now: datetime | None = None) -> None:
+        if server_date is not None:
+            self.offset = server_date - (local_now or datetime.now(UTC))
+            self.observed = True
+
+    def now(self, local_now: datetime | None = None) -> datetime:
+        return (local_now or datetime.now(UTC)) + self.offset
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What one poll brought: messages, the cursor to store with them, the server's time, and refusals."""
+
+    messages: list[WarningMessage]
+    server_now: datetime | None
+    cursor: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+class CursorRejected(Exception):
+    """The central API cannot continue from the stored cursor (its data was replaced)."""
+
+
+class CentralFeed:
+    """Long-polls GET /api/v1/warnings?after=CURSOR&wait=S."""
+
+    def __init__(self, base_url: str, *, token: str | None = None, wait_s: float = 20.0, limit: int = 200,
+                 ca_bundle: str | None = None) -> None:
+        self.wait_s, self.limit = wait_s, limit
+        # Its own connections: a hanging long poll must not hold a panel's request back.
+        self.poll_client = ApiClient(base_url, token=token, ca_bundle=ca_bundle, timeout=(3.05, wait_s + 15))
+        self.post_client = ApiClient(base_url, token=token, ca_bundle=ca_bundle, timeout=(3.05, 10.0))
+
+    def set_base_url(self, base_url: str) -> None:
+        """Follow the server to a new address (the embedded one restarts on a new port)."""
+        self.poll_client.set_base_url(base_url)
+        self.post_client.set_base_url(base_url)
+
+    @property
+    def base_url(self) -> str:
+        return self.poll_client.base_url
+
+    def fetch(self, cursor: str | None, wait_s: float | None = None) -> Batch:
+        params: dict[str, object] = {"limit": self.limit, "wait": self.wait_s if wait_s is None else wait_s}
+        if cursor:
+            params["after"] = cursor
+        try:
+            result = self.poll_client.fetch("warnings", params=params)
+        except ApiError as exc:
+            if exc.status == 400 and cursor:
+                raise CursorRejected(str(exc)) from None
+            raise
+        assert isinstance(result.payload, dict)  # check_payload guarantees warnings and cursor
+        messages, problems = [], []
+        for item in result.payload["warnings"]:
+            try:
+                messages.append(from_api(item))
+            except BadWarning as exc:
+                problems.append(str(exc))
+        return Batch(messages, result.server_date, result.payload["cursor"], problems)
+
+    def send_acks(self, inbox: Inbox) -> int:
+        """Send the stored acknowledgements; stop at the first that cannot get through. Returns how many went."""
+        sent = 0
+        for ack in inbox.pending_acks():
+            body = {"by": ack.by, "at": ack.at, "client": ack.client, "ack_id": ack.ack_id}
+            try:
+                self.post_client.post_json(f"warnings/{quote(ack.warning_id, safe='')}/ack", body)
+            except ApiError as exc:
+                final = exc.status in (400, 404, 409, 410, 422)  # the server will never take this one
+                inbox.ack_failed(ack.ack_id, str(exc), give_up=final)
+                log.warning("acknowledgement of %s %s: %s", ack.warning_id,
+                            "refused for good" if final else "not delivered yet, will retry", exc)
+                if not final:
+                    break
+                continue
+            inbox.ack_sent(ack.ack_id, datetime.now(UTC))
+            sent += 1
+        return sent
+
+    def close(self) -> None:
+        self.poll_client.close()
+        self.post_client.close()
+
+
+class FeedError(Exception):
+    """A CAP source could not be read this time; the text says why."""
+
+
+class CapFeed:
+    """A --cap-feed source: one CAP message or an Atom feed of them, fetched with a conditional GET."""
+
+    def __init__(self, url: str, *, interval_s: float = 60.0, timeout: tuple[float, float] = (3.05, 15.0),
+                 languages: tuple[str, ...] = ("zh-CN", "zh", "en"), max_linked: int = 20) -> None:
+        self.url, self.interval_s, self.timeout, self.languages = url, interval_s, timeout, languages
+        self.max_linked = max_linked  # CAP messages fetched per poll from an index feed's links
+        self.etag: str | None = None
+        self.last_modified: str | None = None
+        self._seen_links: set[tuple[str, str]] = set()
+        self._session = requests.Session()
+        self._session.trust_env = False
+        self._session.headers["Accept"] = "application/cap+xml, application/atom+xml, application/xml;q=0.9"
+
+    def fetch(self) -> Batch:
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        response, data = self._get(self.url, headers, MAX_FEED_BYTES)
+        server_now = _http_date(response.headers.get("Date"))
+        if response.status_code == 304:
+            return Batch([], server_now)
+        messages, problems = [], []
+        try:
+            alerts, links = _alerts_and_links(data)
+        except CapError as exc:
+            raise FeedError(f"{self.url}: {exc}") from None
+        for alert in alerts:
+            messages.append(from_cap(alert, self.url, self.languages))
+        for key, link, error in links:
+            if error:
+                problems.append(f"{self.url} entry {key[0]}: {error}")
+            elif key not in self._seen_links and len(self._seen_links) < 10_000 and self.max_linked > 0:
+                try:
+                    linked = self._linked(link)
+                except (FeedError, CapError) as exc:
+                    problems.append(f"{link}: {exc}")
+                    continue
+                self._seen_links.add(key)
+                messages.append(from_cap(linked, self.url, self.languages))
+        # Validators only once the content was read: a failed read is tried again in full.
+        self.etag = response.headers.get("ETag")
+        self.last_modified = response.headers.get("Last-Modified")
+        return Batch(messages, server_now, None, problems)
+
+    def _linked(self, link: str):
+        _, data = self._get(link, {}, MAX_CAP_BYTES)
+        return parse_cap(data)
+
+    def _get(self, url: str, headers: dict[str, str], limit: int) -> tuple[requests.Response, bytes]:
+        try:
+            with self._session.get(url, headers=headers, timeout=self.timeout, stream=True) as response:
+                if response.status_code not in (200, 304):
+                    raise FeedError(f"{url} answered HTTP {response.status_code}")
+                data = bytearray()
+                for chunk in response.iter_content(64 * 1024):
+                    data += chunk
+                    if len(data) > limit:  # stop reading: parse_* refuses it by size with a clear message
+                        break
+                return response, bytes(data)
+        except requests.RequestException as exc:
+            raise FeedError(f"{url} could not be read: {type(exc).__name__}") from None
+
+    def close(self) -> None:
+        self._session.close()
+
+
+def _alerts_and_links(data: bytes):
+    """([CapAlert], [((entry id, updated), link, error)]) from a single CAP message or an Atom feed."""
+    try:
+        return [parse_cap(data)], []
+    except CapError as exc:
+        if exc.code != "not_cap" or "Atom" not in _root_hint(data):
+            raise
+    alerts, links = [], []
+    for entry in parse_feed(data):
+        if entry.alert is not None:
+            alerts.append(entry.alert)
+        elif entry.error or entry.link:
+            links.append(((entry.id, str(entry.updated)), entry.link, entry.error))
+    return alerts, links
+
+
+def _http_date(value: str | None) -> datetime | None:
+    try:
+        moment = parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment.astimezone(UTC) if moment and moment.tzinfo else None
+
+
+def _root_hint(data: bytes) -> str:
+    return "Atom" if b"http://www.w3.org/2005/Atom" in data[:8192] else ""

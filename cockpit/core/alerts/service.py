@@ -1,0 +1,183 @@
+"""The warning pipeline on the cockpit's asyncio loop (qasync in the app): receive, expire, ack, audit.
+
+Blocking HTTP runs in daemon worker threads; everything that touches the inbox
+and calls `on_change` runs on the loop's thread (the GUI thread under qasync).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from cockpit.core.alerts.audit import AuditLog
+from cockpit.core.alerts.inbox import Change, Inbox
+from cockpit.core.alerts.model import WarningRecord
+from cockpit.core.alerts.receiver import (
+    CapFeed,
+    CentralFeed,
+    CursorRejected,
+    DaemonThreadExecutor,
+    FeedError,
+    ServerClock,
+)
+from cockpit.core.alerts.rules import ReminderPolicy, due_actions
+from cockpit.core.cap import CapError
+from cockpit.core.client import ApiError
+
+log = logging.getLogger(__name__)
+AUDITED = {"received", "cancelled", "expired"}  # "updated" is audited as the Update's own "received"
+
+
+class WarningService:
+    def __init__(self, inbox: Inbox, *, central: CentralFeed | None = None, feeds: tuple[CapFeed, ...] = (),
+                 audit: AuditLog | None = None, policy: ReminderPolicy | None = None,
+                 on_change: Callable[[list[Change]], None] | None = None,
+                 expire_every_s: float = 5.0, ack_retry_s: float = 10.0, max_backoff_s: float = 30.0) -> None:
+        self.inbox, self.central, self.feeds, self.audit = inbox, central, list(feeds), audit
+        self.policy = policy or ReminderPolicy()
+        self.on_change = on_change or (lambda changes: None)
+        self.clock = ServerClock()
+        self.expire_every_s, self.ack_retry_s, self.max_backoff_s = expire_every_s, ack_retry_s, max_backoff_s
+        self.last_error: str = ""  # the receiver's latest trouble, for a status line ("" when well)
+        self._executor = DaemonThreadExecutor("warnings-io")
+        self._tasks: list[asyncio.Task] = []
+        self._ack_kick: asyncio.Event | None = None
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        """Start the loops on the running event loop (call from the loop's thread)."""
+        self._ack_kick = asyncio.Event()
+        if self.central is not None:
+            self._tasks += [asyncio.ensure_future(self._central_loop()), asyncio.ensure_future(self._ack_loop())]
+        self._tasks += [asyncio.ensure_future(self._feed_loop(feed)) for feed in self.feeds]
+        self._tasks.append(asyncio.ensure_future(self._expire_loop()))
+
+    async def stop(self) -> None:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def set_base_url(self, base_url: str) -> None:
+        """The central API moved (e.g. the embedded server restarted on another port)."""
+        if self.central is not None:
+            self.central.set_base_url(base_url)
+
+    # ------------------------------------------------------------ what the views call
+
+    def acknowledge(self, local_id: int, by: str, client: str) -> WarningRecord | None:
+        record = self.inbox.acknowledge(local_id, by, client, datetime.now(UTC))
+        if record is not None:
+            self._audit("acknowledged", record, by=by, client=client)
+            if self._ack_kick is not None:
+                self._ack_kick.set()
+            self.on_change([Change("acknowledged", record)])
+        return record
+
+    def note_shown(self, local_id: int) -> str:
+        """Record that a warning is on screen: "shown" the first time, "reminded" after."""
+        event = self.inbox.note_shown(local_id, datetime.now(UTC))
+        self._audit(event, self.inbox.get(local_id))
+        return event
+
+    def note_escalated(self, local_id: int) -> None:
+        self.inbox.note_escalated(local_id, datetime.now(UTC))
+        self._audit("escalated", self.inbox.get(local_id))
+
+    def due(self, now: datetime | None = None) -> list[tuple[str, WarningRecord]]:
+        """("show" | "remind" | "escalate", record) due now, most severe first."""
+        return due_actions(self.inbox.needing_attention(), now or datetime.now(UTC), self.policy)
+
+    # ------------------------------------------------------------ the loops
+
+    async def poll_central_once(self, wait_s: float | None = None) -> list[Change]:
+        """One long poll of the central feed, stored with its cursor in one transaction."""
+        assert self.central is not None
+        loop = asyncio.get_running_loop()
+        try:
+            batch = await loop.run_in_executor(self._executor, self.central.fetch, self.inbox.cursor, wait_s)
+        except CursorRejected as exc:
+            log.warning("the central API refused the stored warnings cursor (%s); reading its feed from the "
+                        "start, already received warnings are recognised and dropped", exc)
+            self.inbox.set_meta("cursor:central", None)
+            return []
+        for problem in batch.problems:
+            log.error("a warning from the central API was refused: %s", problem)
+        self.clock.observe(batch.server_now)
+        changes = self.inbox.receive(batch.messages, self.clock.now(), cursor=batch.cursor)
+        self._publish(changes)
+        return changes
+
+    async def poll_feed_once(self, feed: CapFeed) -> list[Change]:
+        batch = await asyncio.get_running_loop().run_in_executor(self._executor, feed.fetch)
+        for problem in batch.problems:
+            log.error("a CAP message was refused: %s", problem)
+        server_now = batch.server_now or self.clock.now()
+        changes = self.inbox.receive(batch.messages, server_now)
+        self._publish(changes)
+        return changes
+
+    async def send_acks_once(self) -> int:
+        assert self.central is not None
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self.central.send_acks, self.inbox)
+
+    async def _central_loop(self) -> None:
+        backoff = 1.0
+        while True:
+            try:
+                changes = await self.poll_central_once()
+                backoff, self.last_error = 1.0, ""
+                if any(c.event == "received" for c in changes) and self.inbox.pending_acks():
+                    self._ack_kick.set()
+            except ApiError as exc:
+                self.last_error = str(exc)
+                log.warning("warnings feed: %s (trying again in %.0f s)", exc, exc.retry_after_s or backoff)
+                await asyncio.sleep(exc.retry_after_s or backoff)
+                backoff = min(backoff * 2, self.max_backoff_s)
+            except Exception:  # never let one bad answer end the warning feed
+                log.exception("warnings feed: unexpected failure")
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff_s)
+
+    async def _ack_loop(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ack_kick.wait(), self.ack_retry_s)
+            self._ack_kick.clear()
+            if self.inbox.pending_acks():
+                try:
+                    await self.send_acks_once()
+                except Exception:
+                    log.exception("sending acknowledgements failed; they stay stored and are retried")
+
+    async def _feed_loop(self, feed: CapFeed) -> None:
+        while True:
+            try:
+                await self.poll_feed_once(feed)
+            except (FeedError, CapError) as exc:
+                log.error("CAP source refused or unreadable: %s", exc)
+            except Exception:
+                log.exception("CAP source %s: unexpected failure", feed.url)
+            await asyncio.sleep(feed.interval_s)
+
+    async def _expire_loop(self) -> None:
+        while True:
+            self._publish(self.inbox.expire(self.clock.now()))
+            await asyncio.sleep(self.expire_every_s)
+
+    def _publish(self, changes: list[Change]) -> None:
+        for change in changes:
+            if change.event in AUDITED:
+                self._audit(change.event, change.record)
+        if changes:
+            self.on_change(changes)
+
+    def _audit(self, event: str, record: WarningRecord, **extra: str) -> None:
+        if self.audit is not None:
+            self.audit.record(event, record.message, **extra)
