@@ -1,0 +1,224 @@
+"""The panel catalogue: panels are data (resources/panels.json), validated at start-up.
+
+A broken catalogue stops start-up with a `CatalogueError` naming the panel and
+what is wrong, rather than a blank tile or a traceback later.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cockpit.core.client import KNOWN_ENDPOINTS, is_known_endpoint
+from cockpit.core.paths import resource
+
+SCHEMA_VERSION = 1
+REFRESH_RANGE_S = (1.0, 3600.0)
+_PANEL_ID = re.compile(r"[a-z][a-z0-9_]*")
+_PANEL_KEYS = {"id", "domain", "title", "endpoint", "refresh_s", "charts", "tile_charts", "layout", "map_layer"}
+
+
+class CatalogueError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Layout:
+    row: int
+    col: int
+    rowspan: int = 1
+    colspan: int = 1
+
+    def cells(self) -> set[tuple[int, int]]:
+        return {(r, c) for r in range(self.row, self.row + self.rowspan)
+                for c in range(self.col, self.col + self.colspan)}
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    kind: str
+    block: str
+
+
+@dataclass(frozen=True)
+class PanelSpec:
+    id: str
+    domain: str
+    title: str
+    endpoint: str
+    refresh_s: float
+    charts: tuple[ChartSpec, ...]
+    tile_charts: int  # how many of `charts` the overview tile shows; full-size shows all
+    layout: Layout
+    map_layer: str | None  # the points block drawn on the map when the panel is full-size
+
+
+@dataclass(frozen=True)
+class MapSpec:
+    layout: Layout
+    endpoint: str
+    refresh_s: float
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    schema_version: int
+    domains: tuple[str, ...]
+    rows: int
+    columns: int
+    map: MapSpec
+    panels: tuple[PanelSpec, ...]
+
+    def panel(self, panel_id: str) -> PanelSpec:
+        for panel in self.panels:
+            if panel.id == panel_id:
+                return panel
+        raise KeyError(f"no panel {panel_id!r} in the catalogue")
+
+    def by_domain(self, domain: str) -> tuple[PanelSpec, ...]:
+        return tuple(panel for panel in self.panels if panel.domain == domain)
+
+    def endpoints(self) -> dict[str, float]:
+        """Each distinct endpoint with the shortest refresh among its users (one poll serves them all)."""
+        found = {self.map.endpoint: self.map.refresh_s}
+        for panel in self.panels:
+            found[panel.endpoint] = min(panel.refresh_s, found.get(panel.endpoint, panel.refresh_s))
+        return found
+
+
+def load_catalogue(path: Path | None = None, *, chart_kinds: Collection[str]) -> Catalogue:
+    """Read and validate the catalogue; raise CatalogueError with a message a person can act on."""
+    path = Path(path) if path is not None else resource("panels.json")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogueError(f"{path}: cannot read the panel catalogue: {exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CatalogueError(f"{path}: not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    try:
+        return _parse(data, frozenset(chart_kinds))
+    except CatalogueError as exc:
+        raise CatalogueError(f"{path}: {exc}") from None
+
+
+def _parse(data: Any, chart_kinds: frozenset[str]) -> Catalogue:
+    top = _Where("catalogue")
+    top.require(isinstance(data, dict), "must be a JSON object")
+    version = data.get("schema_version")
+    top.require(version == SCHEMA_VERSION,
+                f"schema_version {version!r} is not supported (this cockpit reads {SCHEMA_VERSION})")
+    domains = data.get("domains")
+    top.require(isinstance(domains, list) and domains and all(isinstance(d, str) and d for d in domains),
+                "'domains' must be a non-empty list of names")
+    top.require(len(set(domains)) == len(domains), f"'domains' lists a domain twice: {domains}")
+    overview = top.field(data, "overview", dict)
+    rows = _Where("overview").positive_int(overview, "rows")
+    columns = _Where("overview").positive_int(overview, "columns")
+    map_where = _Where("the map")
+    map_data = map_where.field(overview, "map", dict)
+    map_spec = MapSpec(_layout(map_where, map_data, rows, columns), _endpoint(map_where, map_data),
+                       _refresh(map_where, map_data))
+    panels_data = top.field(data, "panels", list)
+    top.require(panels_data, "'panels' is empty")
+
+    taken = {cell: "the map" for cell in map_spec.layout.cells()}
+    panels: list[PanelSpec] = []
+    for index, item in enumerate(panels_data):
+        panel = _panel(index, item, domains, rows, columns, chart_kinds)
+        where = _Where(f"panel {panel.id!r}")
+        where.require(panel.id not in {p.id for p in panels}, "duplicate panel id")
+        for cell in sorted(panel.layout.cells()):
+            where.require(cell not in taken, f"layout overlaps {taken.get(cell)} at row {cell[0]}, column {cell[1]}")
+            taken[cell] = f"panel {panel.id!r}"
+        panels.append(panel)
+    return Catalogue(version, tuple(domains), rows, columns, map_spec, tuple(panels))
+
+
+def _panel(index: int, item: Any, domains: list[str], rows: int, columns: int,
+           chart_kinds: frozenset[str]) -> PanelSpec:
+    where = _Where(f"panel #{index + 1}")
+    where.require(isinstance(item, dict), "must be a JSON object")
+    panel_id = item.get("id")
+    where.require(isinstance(panel_id, str) and _PANEL_ID.fullmatch(panel_id),
+                  f"'id' must be lower-case letters, digits and '_', got {panel_id!r}")
+    where = _Where(f"panel {panel_id!r}")
+    unknown = sorted(set(item) - _PANEL_KEYS)
+    where.require(not unknown, f"unknown field(s) {', '.join(unknown)} (known: {', '.join(sorted(_PANEL_KEYS))})")
+    domain = where.field(item, "domain", str)
+    where.require(domain in domains, f"unknown domain {domain!r} (known: {', '.join(domains)})")
+    title = where.field(item, "title", str)
+    where.require(title.strip(), "'title' is empty")
+    charts_data = where.field(item, "charts", list)
+    where.require(charts_data, "'charts' is empty")
+    charts = []
+    for chart in charts_data:
+        where.require(isinstance(chart, dict) and isinstance(chart.get("kind"), str)
+                      and isinstance(chart.get("block"), str) and chart["block"],
+                      f"each chart needs a 'kind' and a 'block', got {chart!r}")
+        where.require(chart["kind"] in chart_kinds,
+                      f"unknown chart kind {chart['kind']!r} (known: {', '.join(sorted(chart_kinds))})")
+        charts.append(ChartSpec(chart["kind"], chart["block"]))
+    tile_charts = where.positive_int(item, "tile_charts")
+    where.require(tile_charts <= len(charts), f"'tile_charts' is {tile_charts} but there are {len(charts)} charts")
+    map_layer = item.get("map_layer")
+    where.require(map_layer is None or (isinstance(map_layer, str) and map_layer),
+                  f"'map_layer' must be a block name or null, got {map_layer!r}")
+    return PanelSpec(panel_id, domain, title, _endpoint(where, item), _refresh(where, item), tuple(charts),
+                     tile_charts, _layout(where, item.get("layout"), rows, columns), map_layer)
+
+
+def _endpoint(where: _Where, item: dict) -> str:
+    endpoint = where.field(item, "endpoint", str)
+    where.require(is_known_endpoint(endpoint),
+                  f"endpoint {endpoint!r} is not one the client knows (known: {', '.join(KNOWN_ENDPOINTS)})")
+    return endpoint
+
+
+def _refresh(where: _Where, item: dict) -> float:
+    value = item.get("refresh_s")
+    low, high = REFRESH_RANGE_S
+    where.require(isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high,
+                  f"'refresh_s' must be a number of seconds from {low:g} to {high:g}, got {value!r}")
+    return float(value)
+
+
+def _layout(where: _Where, item: Any, rows: int, columns: int) -> Layout:
+    where.require(isinstance(item, dict), "needs a 'layout' object with row, col, rowspan, colspan")
+    row, col = where.int_at_least(item, "row", 0), where.int_at_least(item, "col", 0)
+    rowspan = where.int_at_least(item, "rowspan", 1, default=1)
+    colspan = where.int_at_least(item, "colspan", 1, default=1)
+    where.require(row + rowspan <= rows and col + colspan <= columns,
+                  f"layout (row {row}, col {col}, {rowspan}x{colspan}) lies outside the {rows}x{columns} grid")
+    return Layout(row, col, rowspan, colspan)
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Names the part of the catalogue being checked, so every message says where the problem is."""
+
+    name: str
+
+    def require(self, condition: Any, problem: str) -> None:
+        if not condition:
+            raise CatalogueError(f"{self.name}: {problem}")
+
+    def field(self, item: dict, key: str, kind: type) -> Any:
+        value = item.get(key)
+        words = {str: "text", list: "a list", dict: "an object"}[kind]
+        self.require(isinstance(value, kind), f"'{key}' must be {words}, got {value!r}")
+        return value
+
+    def positive_int(self, item: dict, key: str) -> int:
+        return self.int_at_least(item, key, 1)
+
+    def int_at_least(self, item: dict, key: str, low: int, default: int | None = None) -> int:
+        value = item.get(key, default)
+        self.require(isinstance(value, int) and not isinstance(value, bool) and value >= low,
+                     f"'{key}' must be a whole number of at least {low}, got {value!r}")
+        return value

@@ -1,0 +1,332 @@
+"""A blocking HTTP client for the central API (called from a worker thread, never the GUI thread).
+
+Every request has a hard (connect, read) timeout; urllib3 retries idempotent
+calls with backoff and honours short Retry-After waits itself, while long ones
+come back to the caller as `ApiError.retry_after_s` (so a worker thread never
+sleeps for minutes). Errors are `ApiError`s in words a person understands,
+and never contain the token.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    MaxRetryError,
+    NameResolutionError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
+from urllib3.exceptions import SSLError as Urllib3SSLError
+from urllib3.util.retry import Retry
+
+KNOWN_ENDPOINTS: tuple[str, ...] = ("meta", "situation", "panels/<id>", "warnings",
+                                    "open311/services", "open311/requests")
+_PANEL_ENDPOINT = re.compile(r"panels/[a-z0-9_]+")
+_ERROR_KINDS = frozenset({"unreachable", "timeout", "http", "auth", "bad_payload", "tls"})
+RETRY_AFTER_SLEEP_CAP_S = 3.0  # longer waits are handed back to the poller instead of blocking a thread
+
+
+def is_known_endpoint(endpoint: str) -> bool:
+    if endpoint.startswith("panels/"):
+        return bool(_PANEL_ENDPOINT.fullmatch(endpoint))
+    return endpoint in KNOWN_ENDPOINTS
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    endpoint: str
+    status: int  # 200 or 304
+    payload: dict | list | None  # None for 304: the caller's copy is current
+    etag: str | None
+    server_date: datetime | None  # the HTTP Date header (the server's real clock), in UTC
+    elapsed_s: float
+
+
+class ApiError(Exception):
+    """A failed call, with a message fit for the screen."""
+
+    def __init__(self, kind: str, message: str, *, retry_after_s: float | None = None,
+                 status: int | None = None) -> None:
+        if kind not in _ERROR_KINDS:
+            raise ValueError(f"unknown ApiError kind {kind!r}")
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.retry_after_s = retry_after_s
+        self.status = status
+
+    def __repr__(self) -> str:
+        return f"ApiError({self.kind!r}, {self.message!r}, retry_after_s={self.retry_after_s!r})"
+
+
+class _Retry(Retry):
+    """urllib3 Retry that returns the response instead of sleeping through a long Retry-After."""
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if response is not None and self.respect_retry_after_header:
+            wait = _retry_after_s(response.headers.get("Retry-After"))
+            if wait is not None and wait > RETRY_AFTER_SLEEP_CAP_S:
+                raise MaxRetryError(_pool, url, None)  # with raise_on_status=False: the response comes back
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+def default_retry() -> Retry:
+    return _Retry(total=3, connect=2, read=1, status=2, other=0, redirect=2,
+                  allowed_methods=frozenset({"GET", "HEAD"}), status_forcelist=frozenset({429, 502, 503, 504}),
+                  backoff_factor=0.3, backoff_max=2.0, backoff_jitter=0.2, raise_on_status=False,
+                  respect_retry_after_header=True)
+
+
+def validate_base_url(url: str) -> str:
+    """The base URL without a trailing slash, or ValueError saying what is wrong."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) address: {url!r} (expected e.g. https://cockpit.example.gov.cn)")
+    if parts.username or parts.password:
+        raise ValueError("the address must not contain a user name or password (give the token separately)")
+    if parts.query or parts.fragment:
+        raise ValueError(f"the address must not have a query or fragment: {url!r}")
+    try:
+        parts.port  # noqa: B018  (raises on a bad port)
+    except ValueError as exc:
+        raise ValueError(f"bad port in {url!r}: {exc}") from None
+    return url.strip().rstrip("/")
+
+
+class ApiClient:
+    def __init__(self, base_url: str, *, token: str | None = None, ca_bundle: str | None = None,
+                 timeout: tuple[float, float] = (3.05, 10.0), user_agent: str = "nantong-cockpit/0.1",
+                 retry: Retry | None = None) -> None:
+        self.base_url = validate_base_url(base_url)
+        self.timeout = timeout
+        self._token = token
+        self._session = requests.Session()
+        self._session.verify = ca_bundle or True
+        self._session.trust_env = False  # no ~/.netrc credentials or proxy surprises on a command-hall wall
+        self._session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
+        adapter = HTTPAdapter(max_retries=retry or default_retry(), pool_connections=4, pool_maxsize=8)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+
+    def __repr__(self) -> str:
+        return f"ApiClient({self.base_url!r}, token={'***' if self._token else None})"
+
+    def set_base_url(self, base_url: str) -> None:
+        """Point at another server (e.g. the embedded one restarted on a new port)."""
+        self.base_url = validate_base_url(base_url)
+
+    @property
+    def where(self) -> str:
+        parts = urlsplit(self.base_url)
+        return parts.netloc
+
+    def url_for(self, endpoint: str) -> str:
+        if endpoint.startswith("open311/"):
+            return f"{self.base_url}/open311/v2/{endpoint.removeprefix('open311/')}.json"
+        return f"{self.base_url}/api/v1/{endpoint}"
+
+    def fetch(self, endpoint: str, etag: str | None = None, *, params: dict[str, Any] | None = None
+              ) -> FetchResult:
+        """GET one endpoint; 304 when `etag` is still current. Raises ApiError."""
+        if not is_known_endpoint(endpoint):
+            raise ValueError(f"unknown endpoint {endpoint!r} (known: {', '.join(KNOWN_ENDPOINTS)})")
+        headers = self._auth_headers(self._token)
+        if etag:
+            headers["If-None-Match"] = etag
+        started = time.monotonic()
+        response = self._send("GET", self.url_for(endpoint), endpoint, headers=headers, params=params)
+        with response:
+            server_date = _http_date(response.headers.get("Date"))
+            if response.status_code == 304:
+                return FetchResult(endpoint, 304, None, response.headers.get("ETag") or etag, server_date,
+                                   time.monotonic() - started)
+            self._raise_for_status(response, endpoint)
+            payload = _json_body(response, endpoint)
+        check_payload(endpoint, payload)
+        return FetchResult(endpoint, 200, payload, response.headers.get("ETag"), server_date,
+                           time.monotonic() - started)
+
+    def post_json(self, path: str, body: dict, *, token: str | None = None) -> dict:
+        """POST JSON to `path` under /api/v1/ (e.g. "warnings/W000042/ack"); a leading "/" means from the
+        server root. `token` overrides the client's token (admin calls). Never retried once sent."""
+        url = f"{self.base_url}{path}" if path.startswith("/") else f"{self.base_url}/api/v1/{path}"
+        name = path.lstrip("/")
+        headers = self._auth_headers(token or self._token)
+        response = self._send("POST", url, name, headers=headers, json=body)
+        with response:
+            self._raise_for_status(response, name)
+            payload = _json_body(response, name)
+        if not isinstance(payload, dict):
+            raise ApiError("bad_payload", f"中央接口 {name} 的回答不是 JSON 对象")
+        return payload
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @staticmethod
+    def _auth_headers(token: str | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
+    def _send(self, method: str, url: str, name: str, **kwargs: Any) -> requests.Response:
+        try:
+            return self._session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.RequestException as exc:
+            raise self._transport_error(exc, name) from None
+
+    def _transport_error(self, exc: requests.RequestException, name: str) -> ApiError:
+        where = self.where
+        chain = _causes(exc)
+
+        def found(*kinds: type[BaseException]) -> BaseException | None:
+            return next((cause for cause in chain if isinstance(cause, kinds)), None)
+
+        if found(requests.exceptions.SSLError, Urllib3SSLError, ssl.SSLError):
+            return ApiError("tls", f"无法安全连接中央接口（{where}）：证书或加密握手失败（{_short(chain[-1])}）")
+        if found(requests.exceptions.ConnectTimeout, ConnectTimeoutError) and not found(NewConnectionError):
+            return ApiError("timeout", f"连接中央接口超时（{where}，{_seconds(self.timeout[0])}内未连上）")
+        if found(requests.exceptions.ReadTimeout, ReadTimeoutError):
+            return ApiError("timeout", f"中央接口响应超时（{where} 的 {name}，{_seconds(self.timeout[1])}内无回答）")
+        if found(NameResolutionError, socket.gaierror):
+            return ApiError("unreachable", f"无法连接中央接口（{where}）：找不到该主机名")
+        if found(ConnectionRefusedError):
+            return ApiError("unreachable", f"无法连接中央接口（{where}）：连接被拒绝")
+        if found(http.client.BadStatusLine, http.client.HTTPException):
+            return ApiError("unreachable", f"{where} 的回答不是 HTTP（地址或端口是否写错？）")
+        if found(ProtocolError, ConnectionResetError):
+            return ApiError("unreachable", f"中央接口（{where}）中断了连接，回答不完整")
+        return ApiError("unreachable", f"无法连接中央接口（{where}）：{_short(chain[-1])}")
+
+    def _raise_for_status(self, response: requests.Response, name: str) -> None:
+        status = response.status_code
+        if 200 <= status < 300:
+            return
+        detail = _server_message(response)
+        retry_after = _retry_after_s(response.headers.get("Retry-After"))
+        if status in (401, 403):
+            what = "拒绝了访问令牌" if status == 401 else "不允许此操作"
+            raise ApiError("auth", f"中央接口{what}（{name}，HTTP {status}）{detail}", status=status)
+        if status == 404:
+            raise ApiError("http", f"中央接口没有 {name}（HTTP 404）{detail}", status=status)
+        if status == 503 or status == 429:
+            wait = f"，{_seconds(retry_after)}后再试" if retry_after else ""
+            busy = "繁忙或正在重启" if status == 503 else "请求过于频繁"
+            raise ApiError("http", f"中央接口{busy}（{name}，HTTP {status}{wait}）{detail}",
+                           retry_after_s=retry_after, status=status)
+        raise ApiError("http", f"中央接口出错（{name}，HTTP {status}）{detail}", retry_after_s=retry_after,
+                       status=status)
+
+
+# What each endpoint's payload must at least hold (the contract promises more; the views check the rest).
+_REQUIRED_FIELDS: dict[str, tuple[tuple[str, type], ...]] = {
+    "meta": (("api_version", str), ("domains", list), ("panels", list)),
+    "situation": (("as_of", str), ("headline", list), ("figures", list), ("regions", list),
+                  ("events", list), ("warnings", list)),
+    "panel": (("id", str), ("as_of", str), ("blocks", dict)),
+    "warnings": (("warnings", list), ("cursor", str)),
+}
+_TYPE_WORDS = {str: "文本", list: "列表", dict: "对象"}
+
+
+def check_payload(endpoint: str, payload: Any) -> None:
+    """Raise ApiError bad_payload when the payload lacks what the contract promises."""
+    if endpoint.startswith("open311/"):
+        if not isinstance(payload, list):
+            raise ApiError("bad_payload", f"中央接口 {endpoint} 的数据格式不对：应为列表")
+        return
+    if not isinstance(payload, dict):
+        raise ApiError("bad_payload", f"中央接口 {endpoint} 的数据格式不对：应为 JSON 对象")
+    kind = "panel" if endpoint.startswith("panels/") else endpoint
+    for name, expected in _REQUIRED_FIELDS.get(kind, ()):
+        if name not in payload:
+            raise ApiError("bad_payload", f"中央接口 {endpoint} 的数据缺少字段 {name}")
+        if not isinstance(payload[name], expected):
+            raise ApiError("bad_payload",
+                           f"中央接口 {endpoint} 的字段 {name} 应为{_TYPE_WORDS[expected]}")
+    if kind == "panel" and payload["id"] != endpoint.removeprefix("panels/"):
+        raise ApiError("bad_payload", f"中央接口 {endpoint} 回答了另一个专题（{payload['id']}）")
+
+
+def _json_body(response: requests.Response, name: str) -> Any:
+    if not response.content:
+        raise ApiError("bad_payload", f"中央接口 {name} 的回答是空的")
+    try:
+        return json.loads(response.content)
+    except (ValueError, UnicodeDecodeError) as exc:
+        snippet = response.content[:60].decode("utf-8", "replace")
+        raise ApiError("bad_payload", f"中央接口 {name} 的回答不是有效的 JSON（{exc}；开头：{snippet!r}）") from None
+
+
+def _server_message(response: requests.Response) -> str:
+    """The contract's {"error", "message"} text, short, or nothing."""
+    try:
+        body = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    message = body.get("message") if isinstance(body, dict) else None
+    return f"：{str(message)[:200]}" if message else ""
+
+
+def _retry_after_s(value: str | None) -> float | None:
+    """Retry-After as seconds (delta-seconds or an HTTP date), None if absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    when = _http_date(value)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds()) if when else None
+
+
+def _http_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The chain through requests' and urllib3's wrappers (MaxRetryError.reason, args, __context__)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not seen for seen in chain):
+        chain.append(current)
+        if isinstance(current, MaxRetryError) and current.reason is not None:
+            current = current.reason
+        elif current.args and isinstance(current.args[-1], BaseException):
+            current = current.args[-1]
+        else:
+            current = current.__cause__ or current.__context__
+    return chain
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "…"
+
+
+def _seconds(value: float | None) -> str:
+    return f"{value:g}秒" if value is not None else ""

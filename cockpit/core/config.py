@@ -1,0 +1,151 @@
+"""The command line and environment, read once at start-up (no Qt here).
+
+The token comes from COCKPIT_TOKEN or the system keyring (service
+"nantong-cockpit", user name = the API URL), never from the command line
+(where `ps` would show it), and is hidden from every repr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from cockpit.core.client import validate_base_url
+from cockpit.core.paths import APP_NAME, user_cache_dir
+
+log = logging.getLogger(__name__)
+TOKEN_ENV = "COCKPIT_TOKEN"
+KEYRING_SERVICE = APP_NAME
+MAX_SIZE_PX = 16384
+
+
+@dataclass(frozen=True)
+class Settings:
+    api_url: str | None  # None: start the embedded reference central API
+    token: str | None = field(repr=False)
+    ca_bundle: str | None
+    screenshot: Path | None
+    size: tuple[int, int] | None
+    timeout_s: float
+    cache_path: Path
+    display_only: bool
+    audit_log: Path | None
+    cap_feeds: tuple[str, ...]
+    fullscreen: bool
+    speed: float
+    seed: int
+
+    @property
+    def has_token(self) -> bool:
+        return bool(self.token)
+
+
+def parse_settings(argv: list[str] | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Parse `argv` (default: sys.argv[1:]); bad values exit 2 with a message, as argparse does."""
+    env = os.environ if env is None else env
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.ca_bundle and not Path(args.ca_bundle).is_file():
+        parser.error(f"--ca-bundle: no such file: {args.ca_bundle}")
+    if args.api is None and args.ca_bundle:
+        parser.error("--ca-bundle needs --api (the embedded central API speaks plain HTTP on loopback)")
+    token = _token(args.api, env) if args.api else None
+    return Settings(
+        api_url=args.api, token=token, ca_bundle=args.ca_bundle, screenshot=args.screenshot, size=args.size,
+        timeout_s=args.timeout, cache_path=args.cache or user_cache_dir() / "payloads.sqlite",
+        display_only=args.display_only, audit_log=args.audit_log, cap_feeds=tuple(args.cap_feed),
+        fullscreen=args.fullscreen, speed=args.speed, seed=args.seed)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cockpit", description="南通市域治理领导驾驶舱 — the Nantong leadership cockpit.",
+        epilog=f"The API token is read from ${TOKEN_ENV} or the system keyring "
+               f"(service '{KEYRING_SERVICE}', user name = the --api URL).")
+    parser.add_argument("--api", metavar="URL", type=_api_url,
+                        help="the central API to poll (default: start the embedded simulated Nantong)")
+    parser.add_argument("--ca-bundle", metavar="FILE", help="CA certificates to trust for a private CA")
+    parser.add_argument("--screenshot", metavar="FILE", type=_png_path,
+                        help="wait until every panel has data, save the window as PNG and exit")
+    parser.add_argument("--size", metavar="WxH", type=_size, help="window size, e.g. 3840x2160")
+    parser.add_argument("--timeout", metavar="S", type=_positive_float, default=60.0,
+                        help="how long --screenshot waits for data (default 60)")
+    parser.add_argument("--cache", metavar="FILE", type=Path, help="the payload cache (default: per-user cache)")
+    parser.add_argument("--display-only", action="store_true",
+                        help="a wall display: show warnings but do not acknowledge them")
+    parser.add_argument("--audit-log", metavar="FILE", type=Path, help="where warning acknowledgements are logged")
+    parser.add_argument("--cap-feed", metavar="URL", type=_http_url, action="append", default=[],
+                        help="a CAP feed to watch as well (repeatable)")
+    parser.add_argument("--fullscreen", action="store_true", help="fill the screen")
+    parser.add_argument("--speed", metavar="N", type=_positive_float, default=1.0,
+                        help="simulated clock speed of the embedded central API (default 1)")
+    parser.add_argument("--seed", metavar="S", type=int, default=2026,
+                        help="random seed of the embedded simulated Nantong (default 2026)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    return parser
+
+
+def _token(api_url: str, env: Mapping[str, str]) -> str | None:
+    if env.get(TOKEN_ENV):
+        return env[TOKEN_ENV]
+    try:
+        import keyring
+        import keyring.errors
+    except ImportError:
+        return None
+    try:
+        return keyring.get_password(KEYRING_SERVICE, api_url)
+    except keyring.errors.KeyringError as exc:  # no usable keyring here: run without a token
+        log.warning("could not read the token from the system keyring: %s", exc)
+        return None
+
+
+def _api_url(text: str) -> str:
+    try:
+        return validate_base_url(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _http_url(text: str) -> str:
+    _api_url(text)
+    return text.strip()
+
+
+def _size(text: str) -> tuple[int, int]:
+    width, sep, height = text.lower().partition("x")
+    if not (sep and width.isdigit() and height.isdigit()):
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT in pixels, e.g. 3840x2160, got {text!r}")
+    size = int(width), int(height)
+    if not all(1 <= side <= MAX_SIZE_PX for side in size):
+        raise argparse.ArgumentTypeError(f"each side must be 1 to {MAX_SIZE_PX} pixels, got {text!r}")
+    return size
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text!r}")
+    return value
+
+
+def _png_path(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() != ".png":
+        raise argparse.ArgumentTypeError(f"the screenshot is saved as PNG: give a .png file name, got {text!r}")
+    return path
+
+
+def _version() -> str:
+    try:
+        return metadata.version("nantong-cockpit")
+    except metadata.PackageNotFoundError:
+        return "0.1.0"

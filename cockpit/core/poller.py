@@ -1,0 +1,114 @@
+"""Polls every distinct endpoint on its own interval, off the event-loop thread.
+
+One asyncio task per endpoint, however many panels use it. The blocking
+fetch, JSON parsing and the disk-cache write run in a thread pool; the task
+resumes on the loop thread (the GUI thread under qasync) and puts the result
+in the store, so the GUI thread never waits on the network. After an error
+the next try backs off exponentially with jitter, capped, and never sooner
+than the server's Retry-After.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+import random
+from dataclasses import dataclass
+
+from cockpit.core.client import ApiClient, ApiError, FetchResult
+from cockpit.core.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    first_s: float = 2.0
+    cap_s: float = 60.0
+    jitter: float = 0.25  # each delay is shortened by up to this fraction, so walls do not retry in step
+
+    def delay(self, failures: int, retry_after_s: float | None = None) -> float:
+        """Seconds to wait after the `failures`-th failure in a row."""
+        base = min(self.cap_s, self.first_s * 2 ** min(failures - 1, 16))
+        return max(base * (1 - random.uniform(0, self.jitter)), retry_after_s or 0.0)
+
+
+class Poller:
+    def __init__(self, client: ApiClient, store: Store, intervals: dict[str, float], *,
+                 executor: concurrent.futures.Executor | None = None, backoff: Backoff = Backoff()) -> None:
+        self.client = client
+        self.store = store
+        self.intervals = dict(intervals)
+        self.backoff = backoff
+        self._own_executor = executor is None
+        self._executor = executor or concurrent.futures.ThreadPoolExecutor(
+            max_workers=min(4, max(1, len(self.intervals))), thread_name_prefix="cockpit-fetch")
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._wake: dict[str, asyncio.Event] = {}
+        self._failures: dict[str, int] = {}
+
+    def start(self) -> None:
+        """Start polling on the running loop (qasync's in the app, asyncio's in tests)."""
+        if self._tasks:
+            raise RuntimeError("the poller is already running")
+        asyncio.get_running_loop()  # fail here, clearly, when there is no loop
+        for endpoint in self.intervals:
+            self._wake[endpoint] = asyncio.Event()
+            self._tasks[endpoint] = asyncio.create_task(self._poll(endpoint), name=f"poll {endpoint}")
+
+    async def stop(self) -> None:
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+        if self._own_executor:  # a fetch in flight ends by its own timeout; nobody waits for it
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def poll_soon(self, endpoint: str) -> None:
+        """Poll `endpoint` now instead of at its next turn (e.g. after the user asked to reload)."""
+        if endpoint in self._wake:
+            self._wake[endpoint].set()
+
+    def failures(self, endpoint: str) -> int:
+        """Consecutive failed polls of `endpoint` (0 when the last one worked)."""
+        return self._failures.get(endpoint, 0)
+
+    async def _poll(self, endpoint: str) -> None:
+        loop = asyncio.get_running_loop()
+        interval = self.intervals[endpoint]
+        while True:
+            self._wake[endpoint].clear()
+            etag = self.store.etag(endpoint)
+            try:
+                result = await loop.run_in_executor(self._executor, self._fetch_and_save, endpoint, etag)
+            except ApiError as error:
+                self._failures[endpoint] = self._failures.get(endpoint, 0) + 1
+                self.store.put_error(endpoint, error)
+                delay = self.backoff.delay(self._failures[endpoint], error.retry_after_s)
+                log.info("polling %s failed (%s); next try in %.1f s", endpoint, error.kind, delay)
+            except Exception as exc:  # a bug must not end polling; show it and keep trying
+                log.exception("polling %s failed unexpectedly", endpoint)
+                self._failures[endpoint] = self._failures.get(endpoint, 0) + 1
+                self.store.put_error(endpoint, ApiError("bad_payload", f"处理 {endpoint} 时出错：{exc}"))
+                delay = self.backoff.delay(self._failures[endpoint])
+            else:
+                recovered = self._failures.pop(endpoint, 0) > 0
+                self.store.put_fetch(result)
+                delay = interval
+                if recovered:  # the server is back: the others need not wait out their backoff
+                    for other in self._failures:
+                        self.poll_soon(other)
+            with contextlib.suppress(TimeoutError):  # woken early by poll_soon, or the time is up
+                await asyncio.wait_for(self._wake[endpoint].wait(), delay)
+
+    def _fetch_and_save(self, endpoint: str, etag: str | None) -> FetchResult:
+        """In a worker thread: the blocking fetch, and the cache write, off the loop thread."""
+        result = self.client.fetch(endpoint, etag)
+        try:
+            self.store.save_to_cache(result)
+        except Exception:  # a full disk must not hide live data
+            log.exception("could not write %s to the payload cache", endpoint)
+        return result

@@ -1,0 +1,167 @@
+"""The API client against real local sockets: every failure gives an ApiError a person can read."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from local_http import LocalApi, dead_port_url, json_reply, raw_server
+
+from cockpit.core.client import ApiClient, ApiError, check_payload, is_known_endpoint, validate_base_url
+
+PANEL = {"id": "hazchem", "domain": "公共安全", "title": "危化品全流程监管", "as_of": "2026-11-24T20:15:00+08:00",
+         "blocks": {"kpis": {"type": "kpis", "items": [{"id": "firms", "label": "企业", "value": 1127,
+                                                        "unit": "家"}]}}}
+TOKEN = "s3cret-token-value"
+FAST = (0.5, 0.5)
+
+
+def test_known_endpoints():
+    for endpoint in ("meta", "situation", "panels/hazchem", "warnings", "open311/services", "open311/requests"):
+        assert is_known_endpoint(endpoint)
+    for endpoint in ("panels/<id>", "panels/", "panels/Haz-Chem", "stats", "panels/a/b", ""):
+        assert not is_known_endpoint(endpoint)
+
+
+@pytest.mark.parametrize("url", ["ftp://x", "localhost:8080", "http://", "http://u:p@host", "http://h:99999",
+                                 "http://h/?q=1"])
+def test_bad_base_urls_are_refused(url):
+    with pytest.raises(ValueError):
+        validate_base_url(url)
+
+
+def test_fetch_then_304_and_the_token_is_sent_but_never_shown():
+    api = LocalApi({"/api/v1/panels/hazchem": lambda request: json_reply(PANEL)})
+    with api.running(), ApiClient(api.url + "/", token=TOKEN, timeout=FAST) as client:
+        first = client.fetch("panels/hazchem")
+        assert first.status == 200 and first.payload == PANEL and first.etag
+        assert first.server_date is not None and first.server_date.tzinfo is not None
+        second = client.fetch("panels/hazchem", first.etag)
+        assert (second.status, second.payload, second.etag) == (304, None, first.etag)
+        assert TOKEN not in repr(client)
+    assert api.requests[0][1]["Authorization"] == f"Bearer {TOKEN}"
+    assert api.requests[1][1]["If-None-Match"] == first.etag
+
+
+def test_open311_maps_to_its_own_path():
+    api = LocalApi({"/open311/v2/services.json": lambda request: json_reply([{"service_code": "001"}])})
+    with api.running(), ApiClient(api.url, timeout=FAST) as client:
+        assert client.fetch("open311/services").payload == [{"service_code": "001"}]
+
+
+def test_dead_port_is_unreachable_in_plain_words():
+    url = dead_port_url()
+    with ApiClient(url, timeout=FAST) as client, pytest.raises(ApiError) as caught:
+        client.fetch("situation")
+    assert caught.value.kind == "unreachable"
+    assert caught.value.message == f"无法连接中央接口（{url.removeprefix('http://')}）：连接被拒绝"
+
+
+def test_a_silent_server_hits_the_read_timeout():
+    with raw_server(None) as url, ApiClient(url, timeout=(0.5, 0.4)) as client:
+        started = time.monotonic()
+        with pytest.raises(ApiError) as caught:
+            client.fetch("meta")
+        elapsed = time.monotonic() - started
+    assert caught.value.kind == "timeout"
+    assert "响应超时" in caught.value.message and "0.4秒" in caught.value.message
+    assert 0.4 <= elapsed < 3.0  # one read retry with a short backoff at most, never unbounded
+
+
+def test_garbage_instead_of_http():
+    with raw_server(b"SSH-2.0-OpenSSH_9.2\r\n") as url, ApiClient(url, timeout=FAST) as client, \
+            pytest.raises(ApiError) as caught:
+        client.fetch("meta")
+    assert caught.value.kind == "unreachable"
+    assert caught.value.message == f"{url.removeprefix('http://')} 的回答不是 HTTP（地址或端口是否写错？）"
+
+
+def test_bad_json_and_wrong_shape_are_bad_payloads():
+    api = LocalApi({
+        "/api/v1/meta": lambda request: (200, {"Content-Type": "application/json"}, b"{not json"),
+        "/api/v1/situation": lambda request: json_reply({"as_of": "x", "headline": []}),
+        "/api/v1/panels/economy": lambda request: json_reply(PANEL),
+    })
+    with api.running(), ApiClient(api.url, timeout=FAST) as client:
+        with pytest.raises(ApiError, match="meta 的回答不是有效的 JSON") as caught:
+            client.fetch("meta")
+        assert caught.value.kind == "bad_payload"
+        with pytest.raises(ApiError, match="situation 的数据缺少字段 figures"):
+            client.fetch("situation")
+        with pytest.raises(ApiError, match="回答了另一个专题（hazchem）"):
+            client.fetch("panels/economy")
+
+
+def test_503_with_a_short_retry_after_is_retried_by_urllib3():
+    answers = iter([json_reply({"error": "busy", "message": "正在重启"}, 503, {"Retry-After": "1"}),
+                    json_reply(PANEL)])
+    api = LocalApi({"/api/v1/panels/hazchem": lambda request: next(answers)})
+    with api.running(), ApiClient(api.url, timeout=FAST) as client:
+        started = time.monotonic()
+        result = client.fetch("panels/hazchem")
+        assert result.payload == PANEL
+        assert time.monotonic() - started >= 0.9  # it waited as told
+    assert len(api.requests) == 2
+
+
+def test_503_with_a_long_retry_after_comes_back_at_once():
+    api = LocalApi({"/api/v1/situation": lambda request: json_reply(
+        {"error": "busy", "message": "中央接口正在重启"}, 503, {"Retry-After": "120"})})
+    with api.running(), ApiClient(api.url, timeout=FAST) as client:
+        started = time.monotonic()
+        with pytest.raises(ApiError) as caught:
+            client.fetch("situation")
+        assert time.monotonic() - started < 1.0
+    assert (caught.value.kind, caught.value.retry_after_s, caught.value.status) == ("http", 120.0, 503)
+    assert "繁忙或正在重启" in caught.value.message and "中央接口正在重启" in caught.value.message
+    assert len(api.requests) == 1
+
+
+def test_401_is_auth_and_never_shows_the_token():
+    api = LocalApi({"/api/v1/meta": lambda request: json_reply(
+        {"error": "unauthorized", "message": "令牌无效"}, 401, {"WWW-Authenticate": "Bearer"})})
+    with api.running(), ApiClient(api.url, token=TOKEN, timeout=FAST) as client, \
+            pytest.raises(ApiError) as caught:
+        client.fetch("meta")
+    assert caught.value.kind == "auth"
+    assert TOKEN not in caught.value.message and TOKEN not in repr(caught.value)
+    assert "拒绝了访问令牌" in caught.value.message
+
+
+def test_404_names_the_endpoint():
+    api = LocalApi({})
+    with api.running(), ApiClient(api.url, timeout=FAST) as client, \
+            pytest.raises(ApiError, match=r"没有 panels/nothing（HTTP 404）：没有这个接口"):
+        client.fetch("panels/nothing")
+
+
+def test_post_json_and_its_errors():
+    api = LocalApi({"/api/v1/warnings/W1/ack": lambda request: json_reply({"id": "W1", "acks": [{"by": "张三"}]}),
+                    "/api/v1/sim/speed": lambda request: json_reply([1, 2])})
+    with api.running(), ApiClient(api.url, timeout=FAST) as client:
+        assert client.post_json("warnings/W1/ack", {"by": "张三"})["acks"] == [{"by": "张三"}]
+        with pytest.raises(ApiError, match="不是 JSON 对象"):
+            client.post_json("sim/speed", {"speed": 2})
+    assert api.requests[0][0] == "/api/v1/warnings/W1/ack"
+
+
+def test_https_to_a_plain_server_is_a_clear_error():
+    with raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n") as url, \
+            ApiClient(url.replace("http:", "https:"), timeout=FAST) as client, pytest.raises(ApiError) as caught:
+        client.fetch("meta")
+    assert caught.value.kind == "tls"
+    assert "无法安全连接中央接口" in caught.value.message
+
+
+def test_unknown_endpoint_is_a_programming_error():
+    with ApiClient("http://127.0.0.1:9") as client, pytest.raises(ValueError, match="unknown endpoint"):
+        client.fetch("stats")
+
+
+def test_check_payload_of_lists_and_warnings():
+    check_payload("open311/requests", [])
+    check_payload("warnings", {"warnings": [], "cursor": "abc", "server_time": "x"})
+    with pytest.raises(ApiError, match="应为列表"):
+        check_payload("open311/requests", {"requests": []})
+    with pytest.raises(ApiError, match="字段 cursor 应为文本"):
+        check_payload("warnings", {"warnings": [], "cursor": 5})
