@@ -1,0 +1,196 @@
+"""The base of every chart kind: one block in, a readable picture out.
+
+A chart parses its block into plain values first; a block it cannot read
+shows a sentence saying why instead of a half-drawn picture, and the rest of
+the panel carries on.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, ClassVar
+
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent
+from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
+
+from cockpit.charts import palette
+from cockpit.core.formats import format_value
+
+EMPTY_TEXT = "暂无数据"
+
+
+class BlockError(ValueError):
+    """A block that does not match the contract, in words a person understands."""
+
+
+class Chart(QWidget):
+    """One chart kind. Subclasses set `kind`, `block_types`, `_parse` and `_show`."""
+
+    kind: ClassVar[str] = ""
+    block_types: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.scale = 1.0
+        self.block: dict | None = None
+        self.problem: str | None = None
+        self.model: Any = None
+        self.caption = QLabel(self)
+        self.caption.setObjectName("chartCaption")
+        self.caption.hide()
+        self.message = QLabel(EMPTY_TEXT, self)
+        self.message.setObjectName("chartMessage")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.body = self._make_body()
+        self._stack = QStackedLayout()
+        self._stack.addWidget(self.body)
+        self._stack.addWidget(self.message)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.caption)
+        layout.addLayout(self._stack, 1)
+        self._stack.setCurrentWidget(self.message)
+
+    # -- what panels call -------------------------------------------------
+    def set_block(self, block: dict | None) -> None:
+        """Show `block` (a dict shaped like the contract), or "no data" for None."""
+        self.block = block
+        self.problem = None
+        if block is None:
+            self._set_caption("")
+            self._say(EMPTY_TEXT)
+            return
+        try:
+            if not isinstance(block, dict):
+                raise BlockError(f"数据块应为对象，收到的是 {type(block).__name__}")
+            if block.get("type") not in self.block_types:
+                wanted = "、".join(sorted(self.block_types))
+                raise BlockError(f"数据块类型为 “{block.get('type')}”，此图表只能显示 {wanted}")
+            model = self._parse(block)
+        except (BlockError, KeyError, TypeError, ValueError) as exc:
+            self.problem = _in_words(exc)
+            self._set_caption(str(block.get("label", "")) if isinstance(block, dict) else "")
+            self._say(f"无法显示：{self.problem}")
+            return
+        self._set_caption(self._caption_text(block))
+        if self._is_empty(model):
+            self._say(EMPTY_TEXT)
+            return
+        self._show(model)
+        self._stack.setCurrentWidget(self.body)
+        self.body.update()
+
+    def show_problem(self, text: str) -> None:
+        """Say why there is nothing to draw (e.g. the payload lacks this chart's block)."""
+        self.block, self.model, self.problem = None, None, text
+        self._set_caption("")
+        self._say(text)
+
+    def set_scale(self, scale: float) -> None:
+        if not math.isclose(scale, self.scale):
+            self.scale = scale
+            self._rescaled()
+            self.body.update()
+
+    # -- for subclasses ---------------------------------------------------
+    def _make_body(self) -> QWidget:
+        return Canvas(self)
+
+    def _parse(self, block: dict) -> Any:
+        raise NotImplementedError
+
+    def _is_empty(self, model: Any) -> bool:
+        return not model
+
+    def _show(self, model: Any) -> None:
+        self.model = model
+
+    def _rescaled(self) -> None:
+        """The wall's scale changed (painted charts read `self.scale` when they paint)."""
+
+    def paint(self, painter: QPainter, rect: QRect) -> None:
+        """Draw the parsed model in `rect` (painted charts only)."""
+
+    def _caption_text(self, block: dict) -> str:
+        label = str(block.get("label") or "")
+        unit = str(block.get("unit") or "")
+        shown_unit = "" if unit in ("", "%") else unit
+        return f"{label}（{shown_unit}）" if label and shown_unit else label
+
+    # -- internals --------------------------------------------------------
+    def _set_caption(self, text: str) -> None:
+        self.caption.setText(text)
+        self.caption.setVisible(bool(text))
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self._stack.setCurrentWidget(self.message)
+
+
+class Canvas(QWidget):
+    """The drawing surface of a painted chart."""
+
+    def __init__(self, chart: Chart) -> None:
+        super().__init__(chart)
+        self.chart = chart
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        self.chart.paint(painter, self.rect())
+        painter.end()
+
+
+# -- parsing helpers ------------------------------------------------------
+def number(value: Any, what: str) -> float | None:
+    """A JSON number (or null) as float; anything else is a BlockError naming `what`."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BlockError(f"{what} 应为数值，收到 “{value}”")
+    return float(value)
+
+
+def items_of(block: dict, key: str = "items") -> list[dict]:
+    items = block.get(key)
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise BlockError(f"缺少 {key} 列表")
+    return items
+
+
+def _in_words(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"缺少字段 {exc.args[0]}"
+    return str(exc)
+
+
+# -- drawing helpers ------------------------------------------------------
+_NUMBER = re.compile(r"^([-+]?[\d,.]+)(.*)$")
+
+
+def split_value(text: str) -> tuple[str, str]:
+    """'15.3万件' -> ('15.3', '万件'): the numeral is drawn large, the rest small."""
+    match = _NUMBER.match(text.strip())
+    return (match.group(1), match.group(2).strip()) if match else (text, "")
+
+
+def shown(value: float | None, unit: str) -> str:
+    return "—" if value is None else format_value(value, unit)
+
+
+def fitted(text: str, width: float, px: float, scale: float, *, bold: bool = False) -> QFont:
+    """The font of `px` (at 1080p), shrunk until `text` fits in `width` pixels."""
+    result = palette.font(px, scale, bold=bold)
+    measured = QFontMetrics(result).horizontalAdvance(text)
+    if measured > width > 0:
+        result.setPixelSize(max(6, int(result.pixelSize() * width / measured)))
+    return result
+
+
+def elided(painter: QPainter, text: str, width: int) -> str:
+    return painter.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, max(0, width))

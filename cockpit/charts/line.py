@@ -1,0 +1,159 @@
+"""Time series: one pyqtgraph curve per line, created once and then only fed with setData."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone, tzinfo
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from cockpit.charts import palette
+from cockpit.charts.base import BlockError, Chart, items_of, number, shown
+from cockpit.core.formats import format_value
+
+SHANGHAI = timezone(timedelta(hours=8))
+
+
+@dataclass(frozen=True)
+class Line:
+    name: str
+    values: np.ndarray  # NaN where the source has null
+
+
+@dataclass(frozen=True)
+class Series:
+    x: np.ndarray  # epoch seconds
+    tz: tzinfo
+    unit: str
+    lines: tuple[Line, ...]
+
+
+class TimeAxis(pg.AxisItem):
+    """Ticks as wall-clock times in the payload's own offset (Asia/Shanghai)."""
+
+    def __init__(self) -> None:
+        super().__init__(orientation="bottom")
+        self.tz: tzinfo = SHANGHAI
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
+        low, high = self.range
+        span = abs(high - low)
+        pattern = "%H:%M" if span <= 2 * 86400 else "%m-%d" if span <= 200 * 86400 else "%Y-%m"
+        return [datetime.fromtimestamp(value, self.tz).strftime(pattern) for value in values]
+
+
+class ValueAxis(pg.AxisItem):
+    """Ticks in the block's unit: fractions as %, large counts in 万/亿."""
+
+    def __init__(self) -> None:
+        super().__init__(orientation="left")
+        self.unit = ""
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
+        if self.unit == "%":
+            digits = 0 if spacing >= 0.01 else 1
+            return [f"{value * 100:.{digits}f}%" for value in values]
+        return [format_value(value, "") for value in values]
+
+
+class LineChart(Chart):
+    kind = "line"
+    block_types = frozenset({"series"})
+
+    def _make_body(self) -> QWidget:
+        body = QWidget(self)
+        self.legend = QLabel(body)
+        self.legend.setObjectName("chartLegend")
+        self.time_axis = TimeAxis()
+        self.value_axis = ValueAxis()
+        self.plot = pg.PlotWidget(body, background=None,
+                                  axisItems={"bottom": self.time_axis, "left": self.value_axis})
+        self.plot.setMouseEnabled(False, False)
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.showGrid(x=False, y=True, alpha=0.25)
+        self.curves: list[pg.PlotDataItem] = []
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.plot, 1)
+        self._rescaled()
+        return body
+
+    def _parse(self, block: dict) -> Series:
+        times = block.get("x")
+        if not isinstance(times, list):
+            raise BlockError("缺少时间轴 x")
+        try:
+            stamps = [datetime.fromisoformat(str(text)) for text in times]
+        except ValueError as exc:
+            raise BlockError(f"时间格式无法识别：{exc}") from exc
+        tz = stamps[0].tzinfo if stamps and stamps[0].tzinfo else SHANGHAI
+        x = np.array([(s if s.tzinfo else s.replace(tzinfo=SHANGHAI)).timestamp() for s in stamps])
+        lines = []
+        for item in items_of(block, "lines"):
+            name = str(item.get("name", ""))
+            raw = item.get("values")
+            if not isinstance(raw, list) or len(raw) != len(x):
+                raise BlockError(f"曲线 “{name}” 的数值个数与时间轴不一致")
+            values = [number(value, name) for value in raw]
+            lines.append(Line(name, np.array([np.nan if v is None else v for v in values], dtype=float)))
+        return Series(x, tz, str(block.get("unit") or ""), tuple(lines))
+
+    def _is_empty(self, model: Series) -> bool:
+        return len(model.x) == 0 or not model.lines
+
+    def _show(self, model: Series) -> None:
+        self.model = model
+        self.time_axis.tz = model.tz
+        self.value_axis.unit = model.unit
+        while len(self.curves) < len(model.lines):
+            self.curves.append(self.plot.plot(connect="finite"))
+        for index, curve in enumerate(self.curves):
+            if index < len(model.lines):
+                self._style(curve, index, filled=len(model.lines) == 1)
+                curve.setData(model.x, model.lines[index].values)
+                curve.show()
+            else:
+                curve.setData([], [])
+                curve.hide()
+        self.value_axis.picture = None  # re-read the unit on the next paint
+        self.value_axis.update()
+        self.legend.setText(self._legend_html(model))
+
+    def _style(self, curve: pg.PlotDataItem, index: int, *, filled: bool) -> None:
+        colour = palette.series_colour(index)
+        curve.setPen(pg.mkPen(colour, width=max(1.5, 2.2 * self.scale)))
+        if filled:
+            fill = palette.series_colour(index)
+            fill.setAlpha(50)
+            curve.setFillLevel(0)
+            curve.setBrush(fill)
+        else:
+            curve.setFillLevel(None)
+
+    def _legend_html(self, model: Series) -> str:
+        parts = []
+        for index, line in enumerate(model.lines):
+            finite = line.values[np.isfinite(line.values)]
+            latest = shown(float(finite[-1]) if finite.size else None, model.unit)
+            colour = palette.SERIES[index % len(palette.SERIES)]
+            parts.append(f"<span style='color:{colour}'>●</span> {html.escape(line.name)} "
+                         f"<b style='color:{palette.TEXT}'>{html.escape(latest)}</b>")
+        return "&nbsp;&nbsp;".join(parts)
+
+    def _rescaled(self) -> None:
+        tick_font = palette.font(11, self.scale)
+        for axis in (self.time_axis, self.value_axis):
+            axis.setTickFont(tick_font)
+            axis.setPen(pg.mkPen(palette.GRID_LINE))
+            axis.setTextPen(pg.mkPen(palette.TEXT_DIM))
+            axis.setStyle(tickTextOffset=palette.scaled(4, self.scale), tickLength=-palette.scaled(4, self.scale))
+        self.value_axis.setWidth(palette.scaled(44, self.scale))
+        self.time_axis.setHeight(palette.scaled(22, self.scale))
+        if self.model is not None:
+            self._show(self.model)

@@ -1,0 +1,66 @@
+"""Colours and type sizes shared by the charts and the window (a dark wall theme).
+
+Sizes are pixels at 1920x1080; `scaled(px, scale)` grows them for larger
+walls, so a 4K wall gets numerals twice as tall.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor, QFont
+
+FONT_FAMILY = "Noto Sans SC"
+
+BACKGROUND = "#050b18"
+SURFACE = "#0a1730"
+SURFACE_HIGH = "#10224a"
+BORDER = "#1d3d6e"
+GRID_LINE = "#1a2f52"
+TEXT = "#e8f1ff"
+TEXT_DIM = "#8ea6c9"
+ACCENT = "#39d0ff"
+GOOD = "#35d49a"
+BAD = "#ff5a5a"
+
+# Series colours: distinct on a dark ground, the first is the accent.
+SERIES = ("#39d0ff", "#ffc53d", "#35d49a", "#ff7a8a", "#b68cff", "#4f8cff", "#ff9f45", "#7ee8fa")
+
+# Warning levels: 红/橙/黄/蓝 = CAP Extreme/Severe/Moderate/Minor.
+LEVELS = {
+    "red": ("#ff3b3b", "红色"),
+    "orange": ("#ff8c1a", "橙色"),
+    "yellow": ("#ffd21f", "黄色"),
+    "blue": ("#2f8cff", "蓝色"),
+    "normal": ("#39d0ff", "正常"),
+}
+
+DOMAIN_COLOURS = {
+    "党建引领": "#ff5a5a",
+    "经济发展": "#ffc53d",
+    "社会治理": "#35d49a",
+    "政务服务": "#39d0ff",
+    "公共安全": "#ff8c1a",
+    "城市运行": "#b68cff",
+}
+
+
+def level_colour(level: str) -> str:
+    return LEVELS.get(level, LEVELS["normal"])[0]
+
+
+def level_name(level: str) -> str:
+    return LEVELS.get(level, LEVELS["normal"])[1]
+
+
+def series_colour(index: int) -> QColor:
+    return QColor(SERIES[index % len(SERIES)])
+
+
+def scaled(px: float, scale: float) -> int:
+    return max(1, round(px * scale))
+
+
+def font(px: float, scale: float = 1.0, *, bold: bool = False) -> QFont:
+    result = QFont(FONT_FAMILY)
+    result.setPixelSize(scaled(px, scale))
+    result.setBold(bold)
+    return result
