@@ -1,0 +1,268 @@
+"""The Qt-free half of the fast map: projection, the cells of a view, label codes and colour tables.
+
+The map is drawn from a label image: every pixel holds the code of the cell it
+lies in. Recolouring is then one table lookup (`lut[codes]`) instead of
+re-drawing thousands of polygons. The codes also carry the hatch for regions
+without data and the grid borders, so one lookup paints all three:
+
+    code = cell + variant * stride     (cell 1..n, 0 = outside the map)
+    variant 0: plain, 1: hatch stripe, 2: grid border (a darker shade)
+    code n + 1 (in every variant): town border
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import shapely
+
+from cockpit.core import geo
+
+PLAIN, STRIPE, GRID_EDGE = 0, 1, 2
+VARIANTS = 3
+
+# Dark-theme sequential ramp: low values stay calm blue, high values run hot.
+RAMP = ("#123a6b", "#1668a8", "#1fa2b5", "#5fcf8a", "#e6d54a", "#f59a3c", "#f0543c")
+NO_DATA = "#3a4356"
+NO_DATA_HATCH = "#59637a"
+BACKGROUND = "#050b18"
+TOWN_BORDER = "#061022"
+GRID_SHADE = 0.72  # grid borders: the cell's own colour, darker
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Longitude/latitude to pixels, aspect-correct: longitude is scaled by cos(lat0)."""
+
+    lon0: float
+    lat0: float  # top edge
+    scale: float  # pixels per degree of latitude
+    kx: float  # cos(centre latitude)
+    ox: float
+    oy: float
+
+    @classmethod
+    def fit(cls, bounds: tuple[float, float, float, float], width: int, height: int,
+            margin: float = 0.04) -> Projection:
+        minx, miny, maxx, maxy = bounds
+        kx = math.cos(math.radians((miny + maxy) / 2))
+        span_x, span_y = (maxx - minx) * kx, maxy - miny
+        usable_w, usable_h = width * (1 - 2 * margin), height * (1 - 2 * margin)
+        scale = min(usable_w / span_x, usable_h / span_y)
+        return cls(minx, maxy, scale, kx, (width - span_x * scale) / 2, (height - span_y * scale) / 2)
+
+    def to_pixels(self, lon, lat):
+        """Arrays (or floats) of lon/lat -> x, y in pixels."""
+        return ((np.asarray(lon) - self.lon0) * self.kx * self.scale + self.ox,
+                (self.lat0 - np.asarray(lat)) * self.scale + self.oy)
+
+    def to_lonlat(self, x: float, y: float) -> tuple[float, float]:
+        return (x - self.ox) / (self.kx * self.scale) + self.lon0, self.lat0 - (y - self.oy) / self.scale
+
+    def unit_transform(self) -> tuple[float, float, float, float]:
+        """(sx, sy, dx, dy) mapping `unit_coordinates` to pixels: px = u * sx + dx."""
+        return self.scale, self.scale, self.ox, self.oy
+
+
+def unit_coordinates(coords: np.ndarray, lon0: float, lat0: float, kx: float) -> np.ndarray:
+    """Lon/lat -> a size-free plane (degrees of latitude, y down) that any Projection of the same
+    view maps to pixels with a plain scale and shift, so polygons survive a resize unchanged."""
+    return np.column_stack(((coords[:, 0] - lon0) * kx, lat0 - coords[:, 1]))
+
+
+@dataclass(frozen=True, eq=False)
+class CellSet:
+    """The cells one view rasterises (its finest level), and how they roll up to towns and counties.
+
+    Cell i has label code i + 1. `town_of[code]` and `county_of[code]` give indexes into
+    `town_codes` / `county_codes` (-1 for code 0, outside).
+    """
+
+    level: str  # "town" or "grid"
+    county: str | None  # the drilled county, None = the whole city
+    codes: tuple[str, ...]
+    geometries: tuple
+    town_codes: tuple[str, ...]
+    county_codes: tuple[str, ...]
+    town_of: np.ndarray
+    county_of: np.ndarray
+    bounds: tuple[float, float, float, float]
+
+    @property
+    def size(self) -> int:
+        return len(self.codes)
+
+    @property
+    def stride(self) -> int:
+        """Codes per variant: outside, the cells, the town border."""
+        return self.size + 2
+
+    @property
+    def town_border(self) -> int:
+        return self.size + 1
+
+    def index_at(self, level: str) -> tuple[tuple[str, ...], np.ndarray]:
+        """Region codes at `level` and, per label code, the index of its region (-1 = none)."""
+        if level == "county":
+            return self.county_codes, self.county_of
+        if level == "town":
+            return self.town_codes, self.town_of
+        if level == "grid" and self.level == "grid":
+            return self.codes, np.arange(-1, self.size, dtype=np.intp)
+        raise ValueError(f"this view has no {level!r} cells (it was rasterised at {self.level!r} level)")
+
+
+@cache
+def cell_set(level: str, county: str | None = None) -> CellSet:
+    """The cells of the whole city (county=None) or of one county, at town or grid level."""
+    if level not in ("town", "grid"):
+        raise ValueError(f"cells are rasterised at 'town' or 'grid' level, not {level!r}")
+    by_county = geo.county_by_adcode()
+    if county is not None and county not in by_county:
+        raise ValueError(f"{county!r} is not one of Nantong's counties ({', '.join(sorted(by_county))})")
+    towns = [t for t in geo.towns() if county is None or t.county_adcode == county]
+    town_index = {t.adcode: i for i, t in enumerate(towns)}
+    county_codes = tuple(c.adcode for c in geo.counties() if county is None or c.adcode == county)
+    county_index = {code: i for i, code in enumerate(county_codes)}
+    if level == "town":
+        cells = geo.town_cells()
+        codes = tuple(t.adcode for t in towns)
+        geometries = tuple(cells[code] for code in codes)
+        town_of_cell = list(range(len(towns)))
+    else:
+        grids = [g for g in geo.grids() if g.town_adcode in town_index]
+        codes = tuple(g.code for g in grids)
+        geometries = tuple(g.geometry for g in grids)
+        town_of_cell = [town_index[g.town_adcode] for g in grids]
+    town_of = np.array([-1, *town_of_cell], dtype=np.intp)
+    county_of_town = np.array([county_index[t.county_adcode] for t in towns], dtype=np.intp)
+    county_of = np.concatenate(([-1], county_of_town[town_of[1:]])).astype(np.intp)
+    outline = by_county[county].geometry if county else geo.city_outline()
+    return CellSet(level, county, codes, geometries, tuple(t.adcode for t in towns), county_codes,
+                   town_of, county_of, outline.bounds)
+
+
+@dataclass(frozen=True, eq=False)
+class Rings:
+    """Every polygon ring of a list of geometries as one coordinate array, for fast drawing."""
+
+    coords: np.ndarray  # (k, 2)
+    starts: np.ndarray  # ring r is coords[starts[r]:starts[r + 1]]
+    owner: np.ndarray  # index of the geometry each ring belongs to
+    part: np.ndarray  # index of the polygon each ring belongs to (rings of one polygon are adjacent)
+    simple: np.ndarray  # per ring: its polygon has no holes
+
+
+def rings(geometries) -> Rings:
+    parts, owner = shapely.get_parts(np.asarray(geometries, dtype=object), return_index=True)
+    polygonal = np.isin(shapely.get_type_id(parts), (3, 6))  # make_valid may leave stray lines
+    parts, owner = parts[polygonal], owner[polygonal]
+    ring_geoms, part_of_ring = shapely.get_rings(parts, return_index=True)
+    coords, ring_of_coord = shapely.get_coordinates(ring_geoms, return_index=True)
+    starts = np.searchsorted(ring_of_coord, np.arange(len(ring_geoms) + 1))
+    holes = np.bincount(part_of_ring, minlength=len(parts)) > 1
+    return Rings(coords, starts, owner[part_of_ring], part_of_ring, ~holes[part_of_ring])
+
+
+def display_codes(cells: np.ndarray, cell_set: CellSet, *, grid_edges: bool,
+                  stripe_period: int = 12) -> np.ndarray:
+    """Label image (cell code per pixel, 0 outside) -> display codes with hatch, grid and town borders."""
+    h, w = cells.shape
+    stride = cell_set.stride
+    codes = cells.astype(np.intp)
+    inside = cells > 0
+    yy, xx = np.ogrid[:h, :w]
+    stripe = ((xx + yy) % stripe_period) < max(2, stripe_period // 4)
+    variant = np.where(stripe & inside, STRIPE, PLAIN).astype(np.intp)
+    if grid_edges and cell_set.level == "grid":
+        edge = _edges(cells) & inside
+        variant[edge] = GRID_EDGE
+    codes += variant * stride
+    town = cell_set.town_of[cells]
+    town_edge = _edges(town, both_sides=True) & inside
+    codes[town_edge] = cell_set.town_border
+    return codes
+
+
+def _edges(labels: np.ndarray, both_sides: bool = False) -> np.ndarray:
+    """Pixels whose right or lower neighbour has another label (and those neighbours, if both_sides)."""
+    edge = np.zeros(labels.shape, dtype=bool)
+    right = labels[:, 1:] != labels[:, :-1]
+    down = labels[1:, :] != labels[:-1, :]
+    edge[:, :-1] |= right
+    edge[:-1, :] |= down
+    if both_sides:
+        edge[:, 1:] |= right
+        edge[1:, :] |= down
+    return edge
+
+
+def hex_argb(colour: str) -> int:
+    return 0xFF000000 | int(colour.lstrip("#"), 16)
+
+
+def ramp_argb(fractions: np.ndarray, ramp: tuple[str, ...] = RAMP) -> np.ndarray:
+    """Fractions in [0, 1] -> opaque ARGB32 colours interpolated along the ramp."""
+    stops = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in ramp], dtype=float)
+    position = np.clip(np.nan_to_num(fractions), 0, 1) * (len(ramp) - 1)
+    low = np.minimum(position.astype(int), len(ramp) - 2)
+    t = (position - low)[:, None]
+    rgb = np.rint(stops[low] * (1 - t) + stops[low + 1] * t).astype(np.uint32)
+    return 0xFF000000 | (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The value range a choropleth's colours span."""
+
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> Scale:
+        finite = values[np.isfinite(values)]
+        if finite.size == 0:
+            return cls(0.0, 1.0)
+        low, high = float(finite.min()), float(finite.max())
+        return cls(low, high if high > low else low + 1.0)
+
+    def fractions(self, values: np.ndarray) -> np.ndarray:
+        return (values - self.low) / (self.high - self.low)
+
+
+def region_values(values: dict[str, float | None], region_codes: tuple[str, ...]) -> np.ndarray:
+    """Values in region order, NaN where a region has no value (None, missing or not a number)."""
+    out = np.full(len(region_codes), np.nan)
+    for i, code in enumerate(region_codes):
+        value = values.get(code)
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            out[i] = value
+    return out
+
+
+def colour_table(cell_set: CellSet, level: str, values: np.ndarray, scale: Scale) -> np.ndarray:
+    """The lookup table for `display_codes`: region values (NaN = no data) -> ARGB per code."""
+    _, region_of = cell_set.index_at(level)
+    stride = cell_set.stride
+    base = np.full(stride, hex_argb(BACKGROUND), dtype=np.uint32)
+    cell_regions = region_of[1:cell_set.size + 1]
+    cell_values = values[cell_regions]
+    known = np.isfinite(cell_values)
+    colours = np.full(cell_set.size, hex_argb(NO_DATA), dtype=np.uint32)
+    colours[known] = ramp_argb(scale.fractions(cell_values[known]))
+    base[1:cell_set.size + 1] = colours
+    base[cell_set.town_border] = hex_argb(TOWN_BORDER)
+    hatch = base.copy()
+    hatch[1:cell_set.size + 1][~known] = hex_argb(NO_DATA_HATCH)
+    shade = base.copy()
+    shade[1:cell_set.size + 1] = _darker(colours, GRID_SHADE)
+    return np.concatenate((base, hatch, shade))
+
+
+def _darker(argb: np.ndarray, factor: float) -> np.ndarray:
+    rgb = [((argb >> shift) & 0xFF).astype(float) * factor for shift in (16, 8, 0)]
+    r, g, b = (np.rint(c).astype(np.uint32) for c in rgb)
+    return 0xFF000000 | (r << 16) | (g << 8) | b

@@ -1,0 +1,767 @@
+"""NantongMap: the overall situation map, fast enough for a 7680x2160 video wall.
+
+How it stays fast (measured trade-offs in the project guide, "known traps"):
+the cells are rasterised once per size and view into a label image (one
+opaque, non-antialiased polygon per cell, each in a unique colour), and every
+recolour is a numpy table lookup into the pixels of a cached image. County
+outlines, names, the legend and the attribution are drawn on top of that
+image once per recolour; a frame then only blits it and stamps the points
+from pre-rendered sprites. Nothing is re-rasterised except on resize or drill.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+from pyqtgraph import functions as pgfn
+from pyqtgraph.Qt.internals import PrimitiveArray
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontDatabase,
+    QFontMetricsF,
+    QImage,
+    QLinearGradient,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+    QPolygonF,
+    QTransform,
+)
+from PySide6.QtWidgets import QToolTip, QWidget
+
+from cockpit.charts import palette
+from cockpit.core import geo
+from cockpit.core.formats import format_value
+from cockpit.core.mapraster import (
+    NO_DATA,
+    NO_DATA_HATCH,
+    RAMP,
+    CellSet,
+    Projection,
+    Scale,
+    cell_set,
+    colour_table,
+    display_codes,
+    region_values,
+    rings,
+    unit_coordinates,
+)
+from cockpit.core.paths import resource
+from cockpit.views.fonts import FONT_FILES
+from cockpit.views.theme import level_colour, level_label, scale_for
+
+LEVELS = ("county", "town", "grid")
+POINT_LEVELS = ("normal", "blue", "yellow", "orange", "red")  # drawing order: the most urgent on top
+GAP = 0xFFFF  # label of pixels inside a county that no cell covered (shared edges rounding apart)
+COUNTY_OUTLINE = "#7fe3ff"
+VALUE_TEXT = "#ffe08a"
+PULSE_PERIOD_S = 1.2
+
+
+@dataclass(frozen=True, eq=False)
+class _Frame:
+    """Everything that depends on the size and the view, built once per resize or drill."""
+
+    size: QSize
+    projection: Projection
+    cells: CellSet
+    labels: np.ndarray  # cell code per pixel (0 outside), for hit tests
+    codes: np.ndarray  # display codes per pixel, for recolouring
+
+
+@dataclass(frozen=True, eq=False)
+class _Points:
+    lon: np.ndarray
+    lat: np.ndarray
+    level: np.ndarray  # index into POINT_LEVELS
+
+
+class NantongMap(QWidget):
+    """The Nantong map: county outlines, town (and grid) cells as a choropleth, live points, drill-down.
+
+    region_clicked(adcode): a county clicked in the city view, a town in a county view.
+    drill_changed(adcode or None): the view changed to a county, or back to the city.
+    """
+
+    region_clicked = Signal(str)
+    drill_changed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None, *, show_grids: bool = False) -> None:
+        super().__init__(parent)
+        _ensure_fonts()
+        self.setMouseTracking(True)
+        self.setMinimumSize(320, 200)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self._drill: str | None = None
+        self._show_grids = show_grids
+        self._values: dict[str, float | None] = {}
+        self._level = "county"
+        self._label = ""
+        self._unit = ""
+        self._zones: list[dict] = []
+        self._layers: dict[str, _Points] = {}
+        self._pulse: tuple[float, float, str, str | None] | None = None  # lon, lat, level, adcode
+        self._scale: float | None = None
+        self._polygons: dict[tuple[str, str | None], list] = {}
+        self._frame: _Frame | None = None
+        self._static: QImage | None = None
+        self._names: list[tuple[QPointF, QImage]] = []
+        self._show_names = True
+        self._fragments: list[tuple[PrimitiveArray, QPixmap]] | None = None
+        self._sprites: dict[tuple[str, int], QPixmap] = {}
+        self._hover: str | None = None
+
+    # -- what the window calls ------------------------------------------------
+    def set_choropleth(self, values: dict[str, float | None], *, label: str, unit: str,
+                       level: str = "county") -> None:
+        """Colour each region at `level` by its value; None (or a missing region) shows as no data."""
+        if level not in LEVELS:
+            raise ValueError(f"a choropleth level is one of {', '.join(LEVELS)}, not {level!r}")
+        needs_new_raster = self._raster_level_for(level) != self._raster_level_for(self._level)
+        self._values, self._label, self._unit, self._level = dict(values), label, unit, level
+        if needs_new_raster:
+            self._frame = None
+        self._static = None
+        self.update()
+
+    def set_points(self, layer: str, items: list[dict]) -> None:
+        """Show the points of one layer; each item has lon, lat and level (red/orange/yellow/blue/normal)."""
+        lon, lat, level = [], [], []
+        for index, item in enumerate(items):
+            try:
+                x, y = float(item["lon"]), float(item["lat"])
+            except (KeyError, TypeError, ValueError):
+                raise ValueError(f"point {index} of layer {layer!r} has no usable lon/lat: {item!r}") from None
+            name = item.get("level", "normal")
+            if name not in POINT_LEVELS:
+                raise ValueError(f"point {index} of layer {layer!r} has level {name!r}; "
+                                 f"expected one of {', '.join(POINT_LEVELS)}")
+            lon.append(x)
+            lat.append(y)
+            level.append(POINT_LEVELS.index(name))
+        self._layers[layer] = _Points(np.array(lon, float), np.array(lat, float), np.array(level, np.intp))
+        self._fragments = None
+        self.update()
+
+    def clear_points(self, layer: str) -> None:
+        if self._layers.pop(layer, None) is not None:
+            self._fragments = None
+            self.update()
+
+    def drill(self, county_adcode: str | None) -> None:
+        """Show one county with its towns, or the whole city (None). No animation: a wall needs no waiting."""
+        if county_adcode is not None and county_adcode not in geo.county_by_adcode():
+            raise ValueError(f"{county_adcode!r} is not one of Nantong's counties")
+        if county_adcode == self._drill:
+            return
+        self._drill = county_adcode
+        self._frame = self._static = None
+        self._fragments = None
+        self.update()
+        self.drill_changed.emit(county_adcode)
+
+    @property
+    def drilled(self) -> str | None:
+        return self._drill
+
+    def fly_to(self, lon: float, lat: float, adcode: str | None = None, *, level: str = "red") -> None:
+        """Bring a warning's place into view: drill to its county and pulse a marker there."""
+        county = adcode[:6] if adcode and adcode[:6] in geo.county_by_adcode() else geo.county_of_point(lon, lat)
+        self._pulse = (float(lon), float(lat), level if level in POINT_LEVELS else "red", adcode)
+        if county is not None:
+            self.drill(county)
+        self._static = None
+        _PulseClock.instance().attach(self)
+        self.update()
+
+    def clear_pulse(self) -> None:
+        self._pulse = None
+        self._static = None
+        _PulseClock.instance().detach(self)
+        self.update()
+
+    def set_zone_figures(self, zones: list[dict]) -> None:
+        """The functional zones as labelled figure boxes (they have no boundaries, so none are drawn).
+
+        Each zone: {"code", "name", "value"} with the value in the choropleth's unit (None = no data)."""
+        self._zones = [dict(z) for z in zones]
+        self._static = None
+        self.update()
+
+    def set_show_grids(self, show: bool) -> None:
+        if show != self._show_grids:
+            self._show_grids = show
+            self._frame = self._static = None
+            self.update()
+
+    def set_scale(self, scale: float | None) -> None:
+        """Text scale (1.0 at 1920x1080); None follows the window's size."""
+        self._scale = scale
+        self._static = None
+        self._sprites.clear()
+        self._fragments = None
+        self.update()
+
+    def set_show_names(self, show: bool) -> None:
+        """Region names on or off (a small map may want the colours alone)."""
+        self._show_names = show
+        self.update()
+
+    def to_widget(self, lon: float, lat: float) -> QPointF:
+        """Where a place lies on the widget, in the current view."""
+        frame = self._ensure_frame()
+        x, y = frame.projection.to_pixels(lon, lat)
+        dpr = self.devicePixelRatioF()
+        return QPointF(float(x) / dpr, float(y) / dpr)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The attribution and data notes shown at the foot of the map."""
+        return geo.ATTRIBUTION, f"{geo.DERIVED_NOTE} · 坐标系 {geo.DATUM}"
+
+    def region_at(self, x: float, y: float) -> str | None:
+        """The adcode a click at widget position (x, y) means: a county in the city view, else a town."""
+        code = self._label_at(x, y)
+        if code is None:
+            return None
+        frame = self._frame
+        if self._drill is None:
+            return frame.cells.county_codes[frame.cells.county_of[code]]
+        return frame.cells.town_codes[frame.cells.town_of[code]]
+
+    def render_image(self, target: QImage | None = None) -> QImage:
+        """Paint the current map into `target` (or a new image the widget's size) and return it."""
+        size = self._device_size()
+        image = target if target is not None else QImage(size, QImage.Format.Format_RGB32)
+        with _painting(image) as painter:
+            self._paint(painter)
+        return image
+
+    # -- Qt events ------------------------------------------------------------
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        with _painting(self) as painter:
+            dpr = self.devicePixelRatioF()
+            painter.scale(1 / dpr, 1 / dpr)
+            self._paint(painter)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        self._frame = self._static = None
+        self._fragments = None
+        super().resizeEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            adcode = self.region_at(event.position().x(), event.position().y())
+            if adcode is not None:
+                self.region_clicked.emit(adcode)
+        super().mouseReleaseEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        text = self.describe_at(event.position().x(), event.position().y())
+        if text != self._hover:
+            self._hover = text
+            if text:
+                QToolTip.showText(event.globalPosition().toPoint(), text, self)
+            else:
+                QToolTip.hideText()
+        super().mouseMoveEvent(event)
+
+    def hideEvent(self, event) -> None:  # noqa: N802
+        _PulseClock.instance().detach(self)
+        super().hideEvent(event)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        if self._pulse is not None:
+            _PulseClock.instance().attach(self)
+        super().showEvent(event)
+
+    # -- drawing ----------------------------------------------------------------
+    def _paint(self, painter: QPainter) -> None:
+        static = self._ensure_static()
+        painter.drawImage(0, 0, static)
+        for fragments, sprite in self._ensure_fragments():
+            painter.drawPixmapFragments(*fragments.drawargs(), sprite)
+        for at, image in self._names if self._show_names else ():
+            painter.drawImage(at, image)
+        if self._pulse is not None:
+            self._paint_pulse(painter)
+
+    def _ensure_static(self) -> QImage:
+        if self._static is None:
+            frame = self._ensure_frame()
+            image = QImage(frame.size, QImage.Format.Format_RGB32)
+            pixels = np.frombuffer(image.bits(), np.uint32).reshape(frame.size.height(), frame.size.width())
+            codes, values = self._choropleth_values(frame.cells)
+            scale = Scale.of(values)
+            np.take(colour_table(frame.cells, self._level, values, scale), frame.codes, out=pixels, mode="clip")
+            with _painting(image) as painter:
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+                painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+                self._paint_outlines(painter, frame)
+                self._paint_zones(painter, frame)
+                self._paint_legend(painter, frame, scale, bool(np.isnan(values).any()))
+                self._paint_credits(painter, frame)
+            self._static = image
+            self._names = self._name_sprites(frame, codes, values)
+        return self._static
+
+    def _ensure_frame(self) -> _Frame:
+        size = self._device_size()
+        if self._frame is None or self._frame.size != size:
+            cells = cell_set(self._raster_level_for(self._level), self._drill)
+            projection = Projection.fit(cells.bounds, size.width(), size.height(), margin=0.05)
+            labels = self._rasterise(cells, projection, size)
+            edges = self._show_grids or self._level == "grid"
+            self._frame = _Frame(size, projection, cells, labels, display_codes(labels, cells, grid_edges=edges))
+            self._fragments = None
+        return self._frame
+
+    def _rasterise(self, cells: CellSet, projection: Projection, size: QSize) -> np.ndarray:
+        """Label image: each cell filled (no antialiasing) in the colour whose low 16 bits are its code."""
+        image = QImage(size, QImage.Format.Format_RGB32)
+        image.fill(0)
+        with _painting(image) as painter:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setTransform(QTransform(projection.scale, 0, 0, projection.scale, projection.ox, projection.oy))
+            painter.setBrush(QColor.fromRgb(GAP))
+            for _, shape in self._shapes(("county", cells.county), projection):
+                _draw(painter, shape)
+            set_brush, from_rgb = painter.setBrush, QColor.fromRgb
+            for code, shape in self._shapes((cells.level, cells.county), projection):
+                set_brush(from_rgb(code))
+                _draw(painter, shape)
+        words = np.frombuffer(image.constBits(), np.uint16).reshape(size.height(), size.width() * 2)
+        labels = words[:, 0::2] if np.little_endian else words[:, 1::2]
+        labels = np.ascontiguousarray(labels)
+        _fill_gaps(labels)
+        return labels
+
+    def _shapes(self, key: tuple[str, str | None], projection: Projection) -> list:
+        """(code, QPolygonF or QPainterPath) per polygon, in the view's unit plane (built once per view)."""
+        level, county = key
+        cache_key = (level, county, projection.lon0, projection.lat0)
+        if cache_key not in self._polygons:
+            if level == "county":
+                geometries = [c.geometry for c in geo.counties() if county is None or c.adcode == county]
+            else:
+                geometries = cell_set(level, county).geometries
+            self._polygons[cache_key] = _shapes_of(geometries, projection)
+        return self._polygons[cache_key]
+
+    def _paint_outlines(self, painter: QPainter, frame: _Frame) -> None:
+        s = self._text_scale()
+        painter.save()
+        painter.setTransform(QTransform(frame.projection.scale, 0, 0, frame.projection.scale,
+                                        frame.projection.ox, frame.projection.oy))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        pen = QPen(QColor(COUNTY_OUTLINE), 2.5 * s)
+        pen.setCosmetic(True)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        for _, shape in self._shapes(("county", frame.cells.county), frame.projection):
+            _draw(painter, shape)
+        if self._pulse is not None and self._pulse[3]:
+            pen = QPen(QColor(level_colour(self._pulse[2])), 4 * s)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
+            for shape in self._area_shapes(self._pulse[3], frame):
+                _draw(painter, shape)
+        painter.restore()
+
+    def _area_shapes(self, adcode: str, frame: _Frame) -> list:
+        level = "county" if len(adcode) == 6 else "town"
+        if level == "town" and adcode in geo.town_cells():
+            return [s for _, s in _shapes_of([geo.town_cells()[adcode]], frame.projection)]
+        county = geo.county_by_adcode().get(adcode)
+        return [s for _, s in _shapes_of([county.geometry], frame.projection)] if county else []
+
+    def _name_sprites(self, frame: _Frame, codes: tuple[str, ...], values: np.ndarray) -> list:
+        """Region names (and values) as small pre-rendered images, drawn above the points every frame."""
+        s = self._text_scale()
+        by_code = dict(zip(codes, values, strict=True))
+        sprites = []
+        if self._drill is None:
+            places = [(c.adcode, c.name, _label_point(c.geometry)) for c in geo.counties()]
+            name_font, value_font = _font(30 * s, bold=True), _font(22 * s, bold=True)
+        else:
+            places = [(t.adcode, t.name, (t.lon, t.lat)) for t in geo.towns() if t.county_adcode == self._drill]
+            name_font, value_font = _font(15 * s, bold=True), _font(14 * s, bold=True)
+            title = _text_sprite([(f"{geo.county_by_adcode()[self._drill].name} · 镇街", _font(34 * s, bold=True),
+                                   palette.TEXT)])
+            sprites.append((QPointF(20 * s, 16 * s), title))
+        show_values = self._level == ("county" if self._drill is None else "town")
+        for code, name, (lon, lat) in places:
+            lines = [(name, name_font, palette.TEXT)]
+            if show_values and code in by_code:
+                value = by_code[code]
+                lines.append((format_value(None if math.isnan(value) else float(value), self._unit), value_font,
+                              VALUE_TEXT))
+            image = _text_sprite(lines)
+            x, y = frame.projection.to_pixels(lon, lat)
+            sprites.append((QPointF(float(x) - image.width() / 2, float(y) - image.height() / 2), image))
+        return sprites
+
+    def _paint_zones(self, painter: QPainter, frame: _Frame) -> None:
+        if not self._zones or self._drill is not None:
+            return
+        s = self._text_scale()
+        hosts = {z["code"]: z["host_county"] for z in geo.FUNCTIONAL_ZONES}
+        names = {c.adcode: c.name for c in geo.counties()}
+        width, line = 330 * s, 26 * s
+        x = frame.size.width() - width - 20 * s
+        y = 90 * s
+        painter.setPen(QColor(palette.TEXT))
+        painter.setFont(_font(15 * s, bold=True))
+        painter.drawText(QPointF(x, y - 12 * s), "功能区（无法定边界，仅示数据）")
+        for zone in self._zones:
+            box = QRectF(x, y, width, line * 2.6)
+            painter.setPen(QPen(QColor(palette.BORDER), 1.5 * s))
+            painter.setBrush(QColor(10, 23, 48, 225))
+            painter.drawRoundedRect(box, 6 * s, 6 * s)
+            painter.setPen(QColor(palette.TEXT))
+            painter.setFont(_font(16 * s, bold=True))
+            painter.drawText(box.adjusted(10 * s, 4 * s, -10 * s, 0), Qt.AlignmentFlag.AlignLeft, zone.get("name", ""))
+            host = names.get(hosts.get(zone.get("code"), ""), "")
+            painter.setPen(QColor(palette.TEXT_DIM))
+            painter.setFont(_font(12 * s))
+            painter.drawText(box.adjusted(10 * s, line * 1.35, -10 * s, 0), Qt.AlignmentFlag.AlignLeft,
+                             f"位于{host}" if host else "")
+            painter.setPen(QColor(VALUE_TEXT))
+            painter.setFont(_font(20 * s, bold=True))
+            value = zone.get("value")
+            painter.drawText(box.adjusted(0, 0, -10 * s, -4 * s), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom,
+                             format_value(value if isinstance(value, int | float) else None, self._unit))
+            y += box.height() + 10 * s
+
+    def _paint_legend(self, painter: QPainter, frame: _Frame, scale: Scale, has_gaps: bool) -> None:
+        s = self._text_scale()
+        width, bar = 300 * s, 18 * s
+        box = QRectF(20 * s, frame.size.height() - 190 * s, width + 24 * s, 150 * s)
+        painter.setPen(QPen(QColor(palette.BORDER), 1.5 * s))
+        painter.setBrush(QColor(10, 23, 48, 225))
+        painter.drawRoundedRect(box, 6 * s, 6 * s)
+        x, y = box.left() + 12 * s, box.top() + 10 * s
+        painter.setPen(QColor(palette.TEXT))
+        painter.setFont(_font(16 * s, bold=True))
+        level_word = {"county": "县区", "town": "镇街", "grid": "网格"}[self._level]
+        title = f"{self._label or '—'}（{self._unit}，按{level_word}）" if self._unit else f"{self._label}（按{level_word}）"
+        painter.drawText(QRectF(x, y, width, 24 * s), Qt.AlignmentFlag.AlignLeft, title)
+        y += 30 * s
+        gradient = QLinearGradient(x, 0, x + width, 0)
+        for i, colour in enumerate(RAMP):
+            gradient.setColorAt(i / (len(RAMP) - 1), QColor(colour))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(gradient))
+        painter.drawRect(QRectF(x, y, width, bar))
+        painter.setPen(QColor(palette.TEXT_DIM))
+        painter.setFont(_font(13 * s))
+        y += bar + 2 * s
+        low, high = format_value(scale.low, self._unit), format_value(scale.high, self._unit)
+        painter.drawText(QRectF(x, y, width, 20 * s), Qt.AlignmentFlag.AlignLeft, low)
+        painter.drawText(QRectF(x, y, width, 20 * s), Qt.AlignmentFlag.AlignRight, high)
+        y += 28 * s
+        swatch = QRectF(x, y, 34 * s, 18 * s)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(NO_DATA))
+        painter.drawRect(swatch)
+        painter.setBrush(QBrush(QColor(NO_DATA_HATCH), Qt.BrushStyle.BDiagPattern))
+        painter.drawRect(swatch)
+        painter.setPen(QColor(palette.TEXT_DIM))
+        painter.drawText(QRectF(x + 42 * s, y - 1 * s, width, 20 * s), Qt.AlignmentFlag.AlignLeft,
+                         "无数据（斜纹）" + ("：部分区域暂无数据" if has_gaps else ""))
+        y += 26 * s
+        painter.drawText(QRectF(x, y, width, 20 * s), Qt.AlignmentFlag.AlignLeft, "点位")
+        metrics = QFontMetricsF(painter.font())
+        dot_x = x + metrics.horizontalAdvance("点位") + 10 * s
+        for name in reversed(POINT_LEVELS):
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(level_colour(name)))
+            painter.drawEllipse(QPointF(dot_x + 6 * s, y + 10 * s), 6 * s, 6 * s)
+            painter.setPen(QColor(palette.TEXT_DIM))
+            painter.drawText(QPointF(dot_x + 15 * s, y + 15 * s), level_label(name))
+            dot_x += 15 * s + metrics.horizontalAdvance(level_label(name)) + 10 * s
+
+    def _paint_credits(self, painter: QPainter, frame: _Frame) -> None:
+        s = self._text_scale()
+        painter.setFont(_font(12 * s))
+        painter.setPen(QColor(palette.TEXT_DIM))
+        rect = QRectF(0, frame.size.height() - 52 * s, frame.size.width() - 16 * s, 48 * s)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom,
+                         "\n".join(self.notes))
+
+    def _paint_pulse(self, painter: QPainter) -> None:
+        frame = self._ensure_frame()
+        lon, lat, level, _ = self._pulse
+        x, y = (float(v) for v in frame.projection.to_pixels(lon, lat))
+        s = self._text_scale()
+        phase = (time.monotonic() % PULSE_PERIOD_S) / PULSE_PERIOD_S
+        colour = QColor(level_colour(level))
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for offset in (0.0, 0.5):
+            p = (phase + offset) % 1.0
+            colour.setAlphaF(1 - p)
+            painter.setPen(QPen(colour, 3 * s))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            radius = (8 + 40 * p) * s
+            painter.drawEllipse(QPointF(x, y), radius, radius)
+        colour.setAlphaF(1.0)
+        painter.setPen(QPen(QColor("#ffffff"), 2 * s))
+        painter.setBrush(colour)
+        painter.drawEllipse(QPointF(x, y), 9 * s, 9 * s)
+        painter.restore()
+
+    def _pulse_rect(self):
+        if self._pulse is None or self._frame is None:
+            return None
+        x, y = (float(v) for v in self._frame.projection.to_pixels(self._pulse[0], self._pulse[1]))
+        reach = 52 * self._text_scale()
+        dpr = self.devicePixelRatioF()
+        return QRectF((x - reach) / dpr, (y - reach) / dpr, 2 * reach / dpr, 2 * reach / dpr).toAlignedRect()
+
+    def _ensure_fragments(self) -> list[tuple[PrimitiveArray, QPixmap]]:
+        if self._fragments is None:
+            frame = self._ensure_frame()
+            layers = list(self._layers.values())
+            fragments = []
+            if layers:
+                lon = np.concatenate([p.lon for p in layers])
+                lat = np.concatenate([p.lat for p in layers])
+                level = np.concatenate([p.level for p in layers])
+                x, y = frame.projection.to_pixels(lon, lat)
+                in_view = _inside(frame.labels, x, y)  # a drilled view shows its own county's points only
+                for index, name in enumerate(POINT_LEVELS):
+                    chosen = (level == index) & in_view
+                    if not chosen.any():
+                        continue
+                    sprite = self._sprite(name)
+                    array = PrimitiveArray(QPainter.PixmapFragment, 10)
+                    array.resize(int(chosen.sum()))
+                    rows = array.ndarray()
+                    rows[:, 0], rows[:, 1] = x[chosen], y[chosen]
+                    rows[:, 2:6] = (0, 0, sprite.width(), sprite.height())
+                    rows[:, 6:10] = (1, 1, 0, 1)
+                    fragments.append((array, sprite))
+            self._fragments = fragments
+        return self._fragments
+
+    def _sprite(self, level: str) -> QPixmap:
+        s = self._text_scale()
+        radius = {"red": 6.5, "orange": 6.0, "yellow": 5.0, "blue": 4.5}.get(level, 3.5) * s
+        key = (level, round(radius * 4))
+        if key not in self._sprites:
+            side = math.ceil(2 * radius + 4)
+            image = QImage(side, side, QImage.Format.Format_ARGB32_Premultiplied)
+            image.fill(Qt.GlobalColor.transparent)
+            with _painting(image) as painter:
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+                painter.setPen(QPen(QColor(palette.BACKGROUND), max(1.0, 1.4 * s)))
+                painter.setBrush(QColor(level_colour(level)))
+                painter.drawEllipse(QPointF(side / 2, side / 2), radius, radius)
+            self._sprites[key] = QPixmap.fromImage(image)
+        return self._sprites[key]
+
+    # -- helpers ----------------------------------------------------------------
+    def _raster_level_for(self, level: str) -> str:
+        return "grid" if level == "grid" or self._show_grids else "town"
+
+    def _choropleth_values(self, cells: CellSet) -> tuple[tuple[str, ...], np.ndarray]:
+        codes, _ = cells.index_at(self._level)
+        return codes, region_values(self._values, codes)
+
+    def _device_size(self) -> QSize:
+        dpr = self.devicePixelRatioF()
+        return QSize(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)))
+
+    def _text_scale(self) -> float:
+        if self._scale is not None:
+            return self._scale
+        window = self.window()
+        return scale_for(window.width(), window.height()) * self.devicePixelRatioF()
+
+    def _label_at(self, x: float, y: float) -> int | None:
+        frame = self._ensure_frame()
+        dpr = self.devicePixelRatioF()
+        px, py = int(x * dpr), int(y * dpr)
+        height, width = frame.labels.shape
+        if not (0 <= px < width and 0 <= py < height):
+            return None
+        code = int(frame.labels[py, px])
+        return code if 0 < code <= frame.cells.size else None
+
+    def describe_at(self, x: float, y: float) -> str:
+        """The tooltip for widget position (x, y): the region's name and value, or "" off the map."""
+        code = self._label_at(x, y)
+        if code is None:
+            return ""
+        cells = self._frame.cells
+        region_codes, region_of = cells.index_at(self._level)
+        region = region_codes[region_of[code]]
+        value = self._values.get(region)
+        town = cells.town_codes[cells.town_of[code]]
+        names = {t.adcode: t.name for t in geo.towns()} | {c.adcode: c.name for c in geo.counties()}
+        county = cells.county_codes[cells.county_of[code]]
+        place = names[county] if self._level == "county" else f"{names[county]} {names[town]}"
+        if self._level == "grid":
+            place += f" 网格 {region[-4:]}"
+        shown = format_value(value if isinstance(value, int | float) else None, self._unit)
+        return f"{place}\n{self._label}：{shown}"
+
+    def _pulse_tick(self) -> None:
+        rect = self._pulse_rect()
+        if rect is not None:
+            self.update(rect)
+
+
+class _PulseClock:
+    """One timer for every pulsing marker: each tick repaints only the markers' small rectangles."""
+
+    _instance: _PulseClock | None = None
+
+    def __init__(self) -> None:
+        self._maps: set[NantongMap] = set()
+        self._timer = QTimer()
+        self._timer.setInterval(50)
+        self._timer.timeout.connect(self._tick)
+
+    @classmethod
+    def instance(cls) -> _PulseClock:
+        if cls._instance is None:
+            cls._instance = _PulseClock()
+        return cls._instance
+
+    def attach(self, widget: NantongMap) -> None:
+        self._maps.add(widget)
+        widget.destroyed.connect(lambda *_: self._maps.discard(widget))
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def detach(self, widget: NantongMap) -> None:
+        self._maps.discard(widget)
+        if not self._maps:
+            self._timer.stop()
+
+    def _tick(self) -> None:
+        for widget in list(self._maps):
+            widget._pulse_tick()
+
+
+def _shapes_of(geometries, projection: Projection) -> list:
+    """(label code, drawable) per polygon; holes make a path, the rest stay fast QPolygonFs."""
+    ring_set = rings(geometries)
+    unit = unit_coordinates(ring_set.coords, projection.lon0, projection.lat0, projection.kx)
+    starts = ring_set.starts.tolist()
+    owners, parts, simple = ring_set.owner.tolist(), ring_set.part.tolist(), ring_set.simple.tolist()
+    shapes: list = []
+    last_part = -1
+    for r, (owner, part, is_simple) in enumerate(zip(owners, parts, simple, strict=True)):
+        polygon = pgfn.create_qpolygonf(starts[r + 1] - starts[r])
+        pgfn.ndarray_from_qpolygonf(polygon)[:] = unit[starts[r]:starts[r + 1]]
+        if is_simple:
+            shapes.append((owner + 1, polygon))
+        elif part != last_part:
+            path = QPainterPath()
+            path.setFillRule(Qt.FillRule.OddEvenFill)
+            path.addPolygon(polygon)
+            shapes.append((owner + 1, path))
+        else:
+            shapes[-1][1].addPolygon(polygon)
+        last_part = part
+    return shapes
+
+
+@contextmanager
+def _painting(device) -> Iterator[QPainter]:
+    """A painter that is always ended, so an error while drawing cannot leave the device locked."""
+    painter = QPainter(device)
+    try:
+        yield painter
+    finally:
+        painter.end()
+
+
+def _draw(painter: QPainter, shape) -> None:
+    if isinstance(shape, QPolygonF):
+        painter.drawPolygon(shape)
+    else:
+        painter.drawPath(shape)
+
+
+def _inside(labels: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Which pixel positions fall on a cell of the label image."""
+    height, width = labels.shape
+    col, row = np.floor(x).astype(np.intp), np.floor(y).astype(np.intp)
+    on_image = (col >= 0) & (col < width) & (row >= 0) & (row < height)
+    result = np.zeros(len(x), dtype=bool)
+    result[on_image] = labels[row[on_image], col[on_image]] > 0
+    return result
+
+
+def _fill_gaps(labels: np.ndarray) -> None:
+    """Give the few pixels between cells (edges rounded apart) the label of a neighbour."""
+    flat = labels.reshape(-1)
+    gaps = np.flatnonzero(flat == GAP)
+    width = labels.shape[1]
+    for step in (-1, 1, -width, width, -1, 1, -width, width):
+        if gaps.size == 0:
+            break
+        neighbours = flat[np.clip(gaps + step, 0, flat.size - 1)]
+        good = (neighbours != GAP) & (neighbours != 0)
+        flat[gaps[good]] = neighbours[good]
+        gaps = gaps[~good]
+    flat[gaps] = 0
+
+
+def _label_point(geometry) -> tuple[float, float]:
+    from shapely.ops import polylabel
+    body = max(getattr(geometry, "geoms", [geometry]), key=lambda g: g.area)
+    point = polylabel(body, tolerance=0.002)
+    return point.x, point.y
+
+
+def _font(pixels: float, *, bold: bool = False) -> QFont:
+    font = QFont(palette.FONT_FAMILY)
+    font.setPixelSize(max(1, round(pixels)))
+    font.setBold(bold)
+    return font
+
+
+def _text_sprite(lines: list[tuple[str, QFont, str]]) -> QImage:
+    """Centred lines of text with a dark halo (readable over any cell colour) on a transparent image."""
+    metrics = [QFontMetricsF(font) for _, font, _ in lines]
+    halo = max(2.0, max(font.pixelSize() for _, font, _ in lines) / 6)
+    width = max(m.horizontalAdvance(text) for (text, _, _), m in zip(lines, metrics, strict=True)) + 2 * halo
+    height = sum(m.height() for m in metrics) + 2 * halo
+    image = QImage(math.ceil(width), math.ceil(height), QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    with _painting(image) as painter:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        y = halo
+        for (text, font, colour), m in zip(lines, metrics, strict=True):
+            path = QPainterPath()
+            path.addText(QPointF((width - m.horizontalAdvance(text)) / 2, y + m.ascent()), font, text)
+            painter.strokePath(path, QPen(QColor(5, 11, 24, 230), halo, Qt.PenStyle.SolidLine,
+                                          Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+            painter.fillPath(path, QColor(colour))
+            y += m.height()
+    return image
+
+
+def _ensure_fonts() -> None:
+    """Register the bundled fonts if the application has not (without touching the app's own font)."""
+    if palette.FONT_FAMILY not in QFontDatabase.families():
+        for name in FONT_FILES:
+            QFontDatabase.addApplicationFont(str(resource("fonts", name)))
+
+
+__all__ = ["NantongMap"]
