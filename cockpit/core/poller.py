@@ -38,6 +38,9 @@ class Backoff:
 class Poller:
     def __init__(self, client: ApiClient, store: Store, intervals: dict[str, float], *,
                  executor: concurrent.futures.Executor | None = None, backoff: Backoff = Backoff()) -> None:
+        bad = {endpoint: s for endpoint, s in intervals.items() if not s > 0}
+        if bad:
+            raise ValueError(f"poll intervals must be more than 0 seconds: {bad}")
         self.client = client
         self.store = store
         self.intervals = dict(intervals)

@@ -153,6 +153,8 @@ def test_start_needs_a_running_loop_and_runs_once():
         with pytest.raises(RuntimeError):
             poller.start()
         asyncio.run(twice(Poller(client, Store(), {"meta": 60})))
+        with pytest.raises(ValueError, match="more than 0 seconds"):
+            Poller(client, Store(), {"meta": 0})
 
 
 def test_backoff_grows_is_capped_and_honours_retry_after():
