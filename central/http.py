@@ -1,0 +1,149 @@
+"""HTTP plumbing shared by every route: errors in words, ETags, caching headers, bearer auth."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import sqlite3
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("central")
+
+_REASONS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+            405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type", 503: "unavailable"}
+
+
+class ApiError(Exception):
+    """An answer in the contract's error form: {"error": code, "message": words}."""
+
+    def __init__(self, status: int, message: str, *, code: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers or {}
+        self.code = code or _REASONS.get(status, "error")
+
+
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = {404: f"there is nothing at {request.url.path}",
+                   405: f"{request.method} is not allowed on {request.url.path}"}.get(exc.status_code, str(exc.detail))
+        return error_response(exc.status_code, _REASONS.get(exc.status_code, "error"), message,
+                              dict(exc.headers or {}))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(400, "bad_request", "; ".join(_describe(e) for e in exc.errors()))
+
+    @app.exception_handler(sqlite3.OperationalError)
+    async def database_busy(request: Request, exc: sqlite3.OperationalError) -> JSONResponse:
+        log.warning("database trouble on %s: %s", request.url.path, exc)
+        return error_response(503, "unavailable", "the server's database is busy; try again shortly",
+                              {"Retry-After": "2"})
+
+
+def _describe(error: dict[str, Any]) -> str:
+    where = [str(part) for part in error.get("loc", ()) if part not in ("query", "body", "path")]
+    place = f"{error['loc'][0]} field {'.'.join(where)}" if where else "the request"
+    return f"{place}: {error.get('msg', 'is not valid')}"
+
+
+class ETagMiddleware:
+    """Every GET answer gets a strong ETag (hash of the body) and Cache-Control: no-cache;
+    a matching If-None-Match gets 304 with no body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        wanted = _if_none_match(scope)
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def buffered(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            if message["type"] != "http.response.body" or start is None:
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            body = b"".join(chunks)
+            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in (b"etag", b"cache-control")]
+            headers.append((b"cache-control", b"no-cache"))
+            status = start["status"]
+            if status == 200:
+                tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+                headers.append((b"etag", tag.encode()))
+                if tag in wanted or "*" in wanted:
+                    kept = [(k, v) for k, v in headers if k.lower() not in (b"content-length", b"content-type")]
+                    await send({"type": "http.response.start", "status": 304, "headers": kept})
+                    await send({"type": "http.response.body", "body": b""})
+                    return
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, buffered)
+
+
+def _if_none_match(scope: Scope) -> set[str]:
+    for key, value in scope.get("headers", []):
+        if key == b"if-none-match":
+            # If-None-Match compares weakly (RFC 9110 13.1.2): W/"x" matches "x".
+            return {tag.strip().removeprefix("W/") for tag in value.decode("latin-1").split(",")}
+    return set()
+
+
+class Guard:
+    """Bearer-token checks: readers need --token (when set); admin calls need --admin-token."""
+
+    def __init__(self, token: str | None, admin_token: str | None) -> None:
+        self.token, self.admin_token = token or None, admin_token or None
+
+    def reader(self, request: Request) -> None:
+        if self.token is None:
+            return
+        presented = _bearer(request)
+        if presented is None or not (_same(presented, self.token) or _same(presented, self.admin_token)):
+            raise ApiError(401, "this server needs a valid access token (Authorization: Bearer <token>)",
+                           headers={"WWW-Authenticate": 'Bearer realm="cockpit-central"'})
+
+    def admin(self, request: Request) -> None:
+        if self.admin_token is None:
+            raise ApiError(403, "administration is switched off on this server (it runs without --admin-token)")
+        presented = _bearer(request)
+        if presented is None:
+            raise ApiError(401, "this call needs the administrator token (Authorization: Bearer <token>)",
+                           headers={"WWW-Authenticate": 'Bearer realm="cockpit-central"'})
+        if not _same(presented, self.admin_token):
+            raise ApiError(403, "the token given is not the administrator token")
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _same(presented: str, expected: str | None) -> bool:
+    return expected is not None and hmac.compare_digest(presented.encode(), expected.encode())

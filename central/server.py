@@ -1,0 +1,363 @@
+"""The reference central API: FastAPI routes over the simulator and the warnings feed.
+
+`cockpit-central` binds its socket itself, then prints exactly one line,
+`cockpit-central listening on http://HOST:PORT`, once requests are served
+(the cockpit's embedded mode waits for that line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import socket
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import uvicorn
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from central import capio, open311, warnings
+from central.db import Database
+from central.http import ApiError, ETagMiddleware, Guard, install_error_handlers
+from central.models import AckIn, DrillIn, SpeedIn
+from cockpit.core import geo
+from cockpit.core.cap import MAX_CAP_BYTES, CapError, parse_cap
+
+log = logging.getLogger("central")
+API_VERSION = "1"
+MAX_WAIT_S = 60.0
+RECHECK_S = 1.0  # long polls also look at the database this often, whatever the bell says
+CAP_TYPES = ("application/cap+xml", "application/xml", "text/xml")
+CAP_ERROR_STATUS = {"too_large": 413}  # every other CapError is a 400
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: Path = Path("central.sqlite")
+    seed: int = 2026
+    speed: float = 1.0
+    token: str | None = None
+    admin_token: str | None = None
+
+
+def now_text() -> str:
+    return datetime.now(warnings.CST).isoformat(timespec="seconds")
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The application; the database and simulator open when it starts serving."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from central.sim import Simulator  # imported late: --dump-openapi needs no simulator
+
+        db = Database(settings.db)
+        simulator = Simulator(settings.db, seed=settings.seed, speed=settings.speed)
+        await run_in_threadpool(simulator.start)  # a new database is backfilled first
+        app.state.db, app.state.sim, app.state.speed = db, simulator, settings.speed
+        try:
+            yield
+        finally:
+            warnings.BELL.close()
+            simulator.stop()
+            db.close()
+
+    app = FastAPI(title="Nantong cockpit central API", version=API_VERSION, lifespan=lifespan,
+                  description="The contract between the leadership cockpit and a city platform "
+                              "(docs/api-contract.md); this is the reference server with a simulated Nantong.")
+    app.add_middleware(ETagMiddleware)
+    install_error_handlers(app)
+    guard = Guard(settings.token, settings.admin_token)
+    app.include_router(_open_routes())
+    app.include_router(_api_routes(), dependencies=[Depends(guard.reader)])
+    app.include_router(_admin_routes(), dependencies=[Depends(guard.admin)])
+    app.include_router(_open311_routes(), dependencies=[Depends(guard.reader)])
+    return app
+
+
+def _sim(request: Request) -> Any:
+    return request.app.state.sim
+
+
+def _conn(request: Request) -> Any:
+    return request.app.state.db.conn()
+
+
+def _seq(warning_id: str) -> int:
+    seq = warnings.seq_of(warning_id)
+    if seq is None:
+        raise ApiError(404, f"there is no warning {warning_id!r} (ids look like W000042)")
+    return seq
+
+
+def _open_routes() -> APIRouter:
+    router = APIRouter(prefix="/api/v1")
+
+    @router.get("/health", summary="Liveness probe (no token needed)")
+    def health(request: Request) -> dict[str, Any]:
+        return {"status": "ok", "server_time": now_text(), "sim_time": _sim(request).now().isoformat()}
+
+    return router
+
+
+def _api_routes() -> APIRouter:
+    router = APIRouter(prefix="/api/v1")
+
+    @router.get("/meta", summary="The city, the clock, the domains and the 16 panels")
+    def meta(request: Request) -> dict[str, Any]:
+        described = _sim(request).meta()
+        return {"api_version": API_VERSION, "city": geo.CITY, "server_time": now_text(),
+                "sim_time": _sim(request).now().isoformat(), "speed": request.app.state.speed,
+                "datum": geo.DATUM, "attribution": geo.ATTRIBUTION, **described}
+
+    @router.get("/situation", summary="The overall situation map (总体态势图)")
+    def situation(request: Request) -> dict[str, Any]:
+        return _sim(request).situation()
+
+    @router.get("/panels/{panel_id}", summary="One thematic panel (专题图)")
+    def panel(panel_id: str, request: Request) -> dict[str, Any]:
+        body = _sim(request).panel(panel_id)
+        if body is None:
+            raise ApiError(404, f"there is no panel {panel_id!r}; /api/v1/meta lists the 16 panels")
+        return body
+
+    @router.get("/warnings", summary="The warnings feed: every message once, in order (long poll with wait)")
+    async def feed(request: Request,
+                   after: str | None = Query(None, description="the cursor of the previous answer"),
+                   wait: float = Query(0, ge=0, description="seconds to wait for news (at most 60)"),
+                   limit: int = Query(200, ge=1, le=1000)) -> dict[str, Any]:
+        db: Database = request.app.state.db
+        try:
+            seq = warnings.decode_cursor(after, db.db_id) if after else 0
+        except warnings.CursorError as exc:
+            raise ApiError(400, str(exc), code="bad_cursor") from None
+
+        def look() -> list[dict[str, Any]]:
+            conn = db.conn()
+            if seq > warnings.last_seq(conn):
+                raise ApiError(400, "the cursor is ahead of this server's feed (was its database restored "
+                                    "from a backup?); start again without `after`", code="bad_cursor")
+            return warnings.feed(conn, seq, limit, now=_sim(request).now())
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + min(wait, MAX_WAIT_S)
+        while True:
+            remaining = deadline - loop.time()
+            bell = warnings.BELL.arm() if remaining > 0 else None  # armed before looking: no ring is missed
+            try:
+                found = await run_in_threadpool(look)
+                if found or bell is None or warnings.BELL.closed:
+                    break
+                await warnings.BELL.wait(bell, min(remaining, RECHECK_S))
+            finally:
+                if bell is not None:
+                    warnings.BELL.disarm(bell)
+        last = warnings.seq_of(found[-1]["id"]) if found else seq
+        return {"warnings": found, "cursor": warnings.encode_cursor(db.db_id, last), "server_time": now_text()}
+
+    @router.get("/warnings/{warning_id}.cap", summary="One warning as a CAP 1.2 message",
+                response_class=Response, responses={200: {"content": {"application/cap+xml": {}}}})
+    def warning_cap(warning_id: str, request: Request) -> Response:
+        row = warnings.get_row(_conn(request), _seq(warning_id))
+        if row is None:
+            raise ApiError(404, f"there is no warning {warning_id}")
+        return Response(capio.to_cap(row), media_type="application/cap+xml")
+
+    @router.get("/warnings/{warning_id}", summary="One warning")
+    def warning(warning_id: str, request: Request) -> dict[str, Any]:
+        found = warnings.get_warning(_conn(request), _seq(warning_id), now=_sim(request).now())
+        if found is None:
+            raise ApiError(404, f"there is no warning {warning_id}")
+        return found
+
+    @router.post("/warnings/{warning_id}/ack", summary="Acknowledge a warning (idempotent by ack_id)")
+    def ack(warning_id: str, body: AckIn, request: Request) -> dict[str, Any]:
+        seq, conn = _seq(warning_id), _conn(request)
+        if not warnings.add_ack(conn, seq, ack_id=body.ack_id, by=body.by, at=body.at, client=body.client):
+            raise ApiError(404, f"there is no warning {warning_id}")
+        return warnings.get_warning(conn, seq, now=_sim(request).now())  # type: ignore[return-value]
+
+    return router
+
+
+def _admin_routes() -> APIRouter:
+    router = APIRouter(prefix="/api/v1")
+
+    @router.post("/warnings", summary="Ingest a CAP 1.2 message (admin)", status_code=201,
+                 openapi_extra={"requestBody": {"required": True, "content": {
+                     "application/cap+xml": {"schema": {"type": "string", "maxLength": MAX_CAP_BYTES}}}}})
+    async def ingest(request: Request) -> JSONResponse:
+        kind = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if kind not in CAP_TYPES:
+            raise ApiError(415, f"send the CAP message as application/cap+xml, not {kind or 'no content type'}")
+        data = await _read_capped(request, MAX_CAP_BYTES)
+        try:
+            alert = await run_in_threadpool(parse_cap, data)
+        except CapError as exc:
+            raise ApiError(CAP_ERROR_STATUS.get(exc.code, 400), str(exc), code=f"cap_{exc.code}") from None
+        sim = _sim(request)
+        try:
+            found, created = await run_in_threadpool(
+                lambda: capio.ingest(request.app.state.db.conn(), alert, now=sim.now()))
+        except capio.IngestError as exc:
+            raise ApiError(400, str(exc), code="cap_not_a_warning") from None
+        return JSONResponse(found, status_code=201 if created else 200,
+                            headers={"Location": f"/api/v1/warnings/{found['id']}"})
+
+    @router.post("/sim/warnings", summary="Publish a drill warning now (admin)", status_code=201)
+    def drill(body: DrillIn, request: Request) -> dict[str, Any]:
+        from central.places import place
+
+        where = place(body.adcode)
+        if where is None:
+            raise ApiError(400, f"{body.adcode!r} is not an adcode of Nantong (e.g. 320612 通州区)")
+        if (body.lon is None) != (body.lat is None):
+            raise ApiError(400, "give both lon and lat, or neither")
+        sent = _sim(request).now()
+        return warnings.publish_warning(
+            _conn(request), severity=body.severity, headline=body.headline, adcode=body.adcode,
+            lon=body.lon if body.lon is not None else where.lon, lat=body.lat if body.lat is not None else where.lat,
+            item_code=body.item_code, item_name=body.item_name, domain=body.domain, sent=sent,
+            expires=sent + timedelta(seconds=body.expires_in_s), description=body.description,
+            instruction=body.instruction, area_name=where.name, source="drill")
+
+    @router.post("/sim/speed", summary="Change the simulated clock's speed (admin)")
+    def speed(body: SpeedIn, request: Request) -> dict[str, Any]:
+        _sim(request).set_speed(body.speed)
+        request.app.state.speed = body.speed
+        return {"speed": body.speed, "sim_time": _sim(request).now().isoformat(), "server_time": now_text()}
+
+    return router
+
+
+async def _read_capped(request: Request, limit: int) -> bytes:
+    """The body, refused as soon as it is known to exceed `limit` (before reading it all)."""
+    too_big = ApiError(413, f"the message is over {limit // 1024} KiB, the most a CAP message may be")
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise ApiError(400, f"the Content-Length {declared!r} is not a number")
+        if int(declared) > limit:
+            raise too_big
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_big
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _open311_routes() -> APIRouter:
+    router = APIRouter(prefix="/open311/v2")
+
+    def answer(call: Any) -> Any:
+        try:
+            return call()
+        except open311.Open311Error as exc:
+            raise ApiError(400, str(exc)) from None
+
+    @router.get("/services.json", summary="Open311: the 12345 service types")
+    def services(request: Request) -> list[dict[str, Any]]:
+        return open311.services(_conn(request))
+
+    @router.get("/requests.json", summary="Open311: service requests, newest first (at most 1,000)")
+    def requests(request: Request, service_request_id: str | None = None, service_code: str | None = None,
+                 start_date: str | None = None, end_date: str | None = None,
+                 status: str | None = None) -> list[dict[str, Any]]:
+        return answer(lambda: open311.requests(
+            _conn(request), now=_sim(request).now(), service_request_id=service_request_id,
+            service_code=service_code, start_date=start_date, end_date=end_date, status=status))
+
+    @router.get("/requests/{request_id}.json", summary="Open311: one service request (as a one-element list)")
+    def one_request(request_id: str, request: Request) -> list[dict[str, Any]]:
+        found = answer(lambda: open311.requests(_conn(request), now=_sim(request).now(),
+                                                service_request_id=request_id))
+        if not found:
+            raise ApiError(404, f"there is no service request {request_id!r}")
+        return found
+
+    return router
+
+
+# ---------------------------------------------------------------- command line
+
+class _Server(uvicorn.Server):
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        warnings.BELL.close()  # long polls answer now instead of holding the shutdown up
+        super().handle_exit(sig, frame)
+        self._captured_signals.clear()  # exit with status 0 after the clean shutdown, not by the signal
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cockpit-central", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    parser.add_argument("--port", type=int, default=8080, help="port (0: any free port)")
+    parser.add_argument("--db", type=Path, default=Path("central.sqlite"), help="SQLite file (created if missing)")
+    parser.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
+    parser.add_argument("--seed", type=int, default=2026, help="seed of the simulated city")
+    parser.add_argument("--token", help="require Authorization: Bearer TOKEN on API calls")
+    parser.add_argument("--admin-token", help="token for admin calls (CAP ingestion, simulation control)")
+    parser.add_argument("--dump-openapi", type=Path, metavar="FILE", help="write the OpenAPI document and exit")
+    return parser
+
+
+def openapi_text(app: FastAPI) -> str:
+    return json.dumps(app.openapi(), ensure_ascii=False, indent=2) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if not 0 < args.speed <= 10_000:
+        print(f"cockpit-central: --speed must be above 0 and at most 10000, not {args.speed}", file=sys.stderr)
+        return 2
+    settings = Settings(db=args.db, seed=args.seed, speed=args.speed, token=args.token,
+                        admin_token=args.admin_token)
+    app = create_app(settings)
+    if args.dump_openapi:
+        args.dump_openapi.write_text(openapi_text(app), encoding="utf-8")
+        return 0
+    try:
+        sock = _bind(args.host, args.port)
+    except OSError as exc:
+        print(f"cockpit-central: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    host, port = sock.getsockname()[:2]
+    url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    config = uvicorn.Config(app, log_config=None, access_log=False, timeout_graceful_shutdown=5,
+                            lifespan="on")
+    return asyncio.run(_serve(_Server(config), sock, url))
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+async def _serve(server: _Server, sock: socket.socket, url: str) -> int:
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started and not task.done():
+        await asyncio.sleep(0.02)
+    if not server.started:
+        await task
+        print("cockpit-central: the server did not start (see the messages above)", file=sys.stderr)
+        return 1
+    print(f"cockpit-central listening on {url}", flush=True)
+    await task
+    return 0

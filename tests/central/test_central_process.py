@@ -1,0 +1,71 @@
+"""The server as a process: the ready line, clean exits on SIGTERM and Ctrl-C, plain errors, openapi.json in sync."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+
+from central.server import Settings, create_app, openapi_text
+from cockpit.core.embedded import READY_LINE, EmbeddedCentral
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_committed_openapi_matches_the_server():
+    committed = (ROOT / "docs" / "openapi.json").read_text(encoding="utf-8")
+    assert committed == openapi_text(create_app(Settings())), (
+        "docs/openapi.json is out of date: run `cockpit-central --dump-openapi docs/openapi.json`")
+
+
+def test_dump_openapi_writes_the_document(tmp_path):
+    target = tmp_path / "openapi.json"
+    result = subprocess.run([sys.executable, "-m", "central", "--dump-openapi", str(target)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert target.read_text(encoding="utf-8") == (ROOT / "docs" / "openapi.json").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_shuts_down_cleanly_even_during_a_long_poll(tmp_path, sig):
+    server = EmbeddedCentral(tmp_path / "central.sqlite", seed=7)
+    server.start()
+    answer: dict = {}
+    poller = threading.Thread(target=lambda: answer.update(
+        requests.get(f"{server.url}/api/v1/warnings", params={"wait": 60}, timeout=70).json()))
+    poller.start()
+    process = server.process
+    assert process is not None
+    threading.Event().wait(0.5)
+    process.send_signal(sig)
+    assert process.wait(15) == 0
+    poller.join(5)
+    assert answer.get("warnings") is not None  # the long poll was answered, not cut off
+    output = "\n".join(server.output)
+    assert sum(bool(READY_LINE.search(line)) for line in server.output) == 1
+    assert "Traceback" not in output
+    conn = sqlite3.connect(tmp_path / "central.sqlite")
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+
+
+def test_busy_port_and_bad_speed_are_told_plainly(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "central", "--port", str(port), "--db",
+                                 str(tmp_path / "c.sqlite")], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    result = subprocess.run([sys.executable, "-m", "central", "--speed", "0"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 2 and "--speed" in result.stderr
