@@ -1,0 +1,7 @@
+"""`python -m cockpit`"""
+
+import sys
+
+from cockpit.app import main
+
+sys.exit(main())

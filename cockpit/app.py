@@ -1,0 +1,168 @@
+"""Start the cockpit: settings, Qt + fonts + theme, the qasync loop, the data pipeline, the window.
+
+With no --api the reference central API is started as a child process on a
+free loopback port and stopped on exit. The cached picture shows at once
+(marked stale) while the first polls run. --screenshot waits for every
+panel's data, saves the window as PNG and exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import time
+from pathlib import Path
+
+from cockpit.charts import CHART_KINDS
+from cockpit.core.cache import DiskCache
+from cockpit.core.catalogue import Catalogue, CatalogueError, load_catalogue
+from cockpit.core.client import ApiClient
+from cockpit.core.config import Settings, parse_settings
+from cockpit.core.embedded import EmbeddedCentral, EmbeddedCentralError
+from cockpit.core.paths import user_data_dir
+from cockpit.core.store import State, Store, stale_after_for
+
+DEFAULT_SIZE = (1920, 1080)
+EMBEDDED_SOURCE = "内置模拟南通"
+POLL_SCREENSHOT_S = 0.2
+
+
+class StartupError(Exception):
+    """Start-up cannot go on; the message says why in words a person understands."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = parse_settings(argv)
+    try:
+        catalogue = load_catalogue(chart_kinds=CHART_KINDS)
+    except CatalogueError as exc:
+        print(f"cockpit: the panel catalogue is broken: {exc}", file=sys.stderr)
+        return 2
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from cockpit.views.fonts import FontError, install_fonts
+    from cockpit.views.theme import apply_theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("nantong-cockpit")
+    app.setQuitOnLastWindowClosed(False)  # the run coroutine decides when to stop
+    try:
+        install_fonts(app)
+    except (FontError, FileNotFoundError) as exc:
+        print(f"cockpit: {exc}", file=sys.stderr)
+        return 2
+    apply_theme(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        with loop:
+            return loop.run_until_complete(run(settings, catalogue))
+    except StartupError as exc:
+        print(f"cockpit: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        asyncio.set_event_loop(None)
+
+
+async def run(settings: Settings, catalogue: Catalogue) -> int:
+    from PySide6.QtCore import Qt
+
+    from cockpit.views.main_window import MainWindow
+
+    loop = asyncio.get_running_loop()
+    intervals = catalogue.endpoints()
+    cache = DiskCache(settings.cache_path, settings.api_url or f"embedded:seed={settings.seed}")
+    store = Store(cache, stale_after=stale_after_for(intervals))
+    store.load_from_cache()  # the last picture, at once, marked stale
+    source = settings.api_url or EMBEDDED_SOURCE
+    window = MainWindow(catalogue, store, source=source)
+    window.resize(*(settings.size or DEFAULT_SIZE))
+    if settings.screenshot:
+        window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+        window.show()
+    elif settings.fullscreen:
+        window.showFullScreen()
+    else:
+        window.show()
+    closed = loop.create_future()
+    window.closed.connect(lambda: closed.done() or closed.set_result(None))
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: window.close())  # runs on the next Python tick (the 1 s timer)
+
+    central: EmbeddedCentral | None = None
+    client: ApiClient | None = None
+    poller = None
+    try:
+        if settings.api_url is None:
+            central = EmbeddedCentral(user_data_dir() / "central.sqlite", seed=settings.seed, speed=settings.speed)
+            try:
+                url = await loop.run_in_executor(None, central.start)  # the GUI keeps painting meanwhile
+            except EmbeddedCentralError as exc:
+                window.show_fatal(f"内置中心接口未能启动：{exc}")
+                if settings.screenshot and not _has_all(store, intervals):
+                    raise StartupError(f"the embedded central API did not start: {exc}") from None
+                url = None
+            window.source = f"{EMBEDDED_SOURCE} {url}" if url else EMBEDDED_SOURCE
+        else:
+            url = settings.api_url
+        if url is not None:
+            from cockpit.core.poller import Poller
+
+            client = ApiClient(url, token=settings.token, ca_bundle=settings.ca_bundle)
+            poller = Poller(client, store, intervals)
+            poller.start()
+        if settings.screenshot:
+            return await screenshot(window, store, intervals, settings, url or source)
+        await closed
+        return 0
+    finally:
+        window.close()
+        if poller is not None:
+            await poller.stop()
+        if client is not None:
+            client.close()
+        if central is not None:
+            await loop.run_in_executor(None, central.stop)
+        cache.close()
+
+
+def _has_all(store: Store, endpoints: dict[str, float]) -> bool:
+    """Every endpoint has data: fresh, or cached when the server could not be asked."""
+    return all(_ready(store.get(endpoint)) for endpoint in endpoints)
+
+
+def _ready(entry) -> bool:
+    return entry.payload is not None and (not entry.from_cache or entry.error is not None)
+
+
+async def screenshot(window, store: Store, intervals: dict[str, float], settings: Settings, where: str) -> int:
+    """Wait until every panel has data (fresh or cached), then save the window as PNG."""
+    deadline = time.monotonic() + settings.timeout_s
+    while not _has_all(store, intervals):
+        entries = [store.get(endpoint) for endpoint in intervals]
+        if all(entry.state is State.ERROR for entry in entries):  # tried everything, nothing, no cache
+            reasons = sorted({entry.error for entry in entries if entry.error})
+            raise StartupError(f"cannot reach the central API at {where} and there is no cached picture: "
+                               + "; ".join(reasons))
+        if time.monotonic() > deadline:
+            missing = [endpoint for endpoint in intervals if not _ready(store.get(endpoint))]
+            raise StartupError(f"no data after {settings.timeout_s:g} s for: {', '.join(missing)}")
+        await asyncio.sleep(POLL_SCREENSHOT_S)
+    return save_png(window, settings.screenshot, settings.size or DEFAULT_SIZE)
+
+
+def save_png(window, path: Path, size: tuple[int, int]) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    window.resize(*size)
+    window.tick()  # apply every pending entry now rather than at the next tick
+    QApplication.processEvents()
+    image = window.grab().toImage()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not image.save(str(path), "PNG"):
+        raise StartupError(f"could not write the screenshot to {path}")
+    print(f"cockpit: saved {image.width()}x{image.height()} screenshot to {path}")
+    return 0
+

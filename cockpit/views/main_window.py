@@ -1,0 +1,323 @@
+"""The cockpit's one window: header, the situation map amid the 16 panels, navigation.
+
+Store callbacks only note what changed; one shared timer (once a second, a
+pace people can read) applies the changes, moves the clock and the ages, and
+re-checks staleness. Nothing here waits on the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta, timezone
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cockpit.core.catalogue import Catalogue
+from cockpit.core.store import Entry, State, Store
+from cockpit.views.map_view import NantongMap
+from cockpit.views.panel_view import PanelView, short_time
+from cockpit.views.situation_view import SituationView
+from cockpit.views.theme import scale_for, stylesheet
+
+WALL_TITLE = "南通市域治理现代化指挥中心 · 领导驾驶舱"
+SHANGHAI = timezone(timedelta(hours=8))
+TICK_MS = 1000
+OVERVIEW = "总览"
+
+
+class Header(QFrame):
+    navigate = Signal(str)  # OVERVIEW or a domain
+
+    def __init__(self, domains: tuple[str, ...], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("header")
+        title = QLabel(WALL_TITLE, self)
+        title.setObjectName("wallTitle")
+        self.tabs = QButtonGroup(self)
+        self.tabs.setExclusive(True)
+        self.tab_buttons: dict[str, QPushButton] = {}
+        tab_row = QHBoxLayout()
+        tab_row.setSpacing(6)
+        for index, name in enumerate((OVERVIEW, *domains)):
+            button = QPushButton(name, self)
+            button.setObjectName("navTab")
+            button.setCheckable(True)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setToolTip(f"快捷键 {index}" if index else "快捷键 0 或 Home")
+            button.clicked.connect(lambda _=False, n=name: self.navigate.emit(n))
+            self.tabs.addButton(button)
+            self.tab_buttons[name] = button
+            tab_row.addWidget(button)
+        self.tab_buttons[OVERVIEW].setChecked(True)
+        self.as_of = QLabel(self)
+        self.as_of.setObjectName("headerInfo")
+        self.connection = QLabel("● 连接中…", self)
+        self.connection.setObjectName("connection")
+        self.connection.setProperty("ok", "true")
+        self.clock = QLabel(self)
+        self.clock.setObjectName("clock")
+        info = QVBoxLayout()
+        info.setSpacing(0)
+        info.addWidget(self.connection, 0, Qt.AlignmentFlag.AlignRight)
+        info.addWidget(self.as_of, 0, Qt.AlignmentFlag.AlignRight)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(16, 6, 16, 6)
+        layout.setSpacing(18)
+        layout.addWidget(title)
+        layout.addLayout(tab_row)
+        layout.addStretch(1)
+        layout.addLayout(info)
+        layout.addWidget(self.clock)
+
+    def select(self, name: str) -> None:
+        self.tab_buttons[name].setChecked(True)
+
+    def set_connection(self, ok: bool, text: str, detail: str = "") -> None:
+        self.connection.setText(text)
+        self.connection.setToolTip(detail)
+        if self.connection.property("ok") != ("true" if ok else "false"):
+            self.connection.setProperty("ok", "true" if ok else "false")
+            self.connection.style().polish(self.connection)
+
+
+class MainWindow(QMainWindow):
+    closed = Signal()
+
+    def __init__(self, catalogue: Catalogue, store: Store, *, source: str = "") -> None:
+        super().__init__()
+        self.catalogue, self.store, self.source = catalogue, store, source
+        self.setWindowTitle(WALL_TITLE)
+        self.scale = 1.0
+        self.setStyleSheet(stylesheet(self.scale))
+        self._pending: dict[str, Entry] = {}
+        self._views: dict[str, list] = {}  # endpoint -> the views showing it
+        self._page_views: list = []  # views of the domain or panel page, dropped when leaving it
+        self.current: tuple[str, str | None] = ("overview", None)
+
+        wall = QWidget(self)
+        wall.setObjectName("wall")
+        self.header = Header(catalogue.domains, wall)
+        self.header.navigate.connect(self._navigate)
+        self.fatal = QLabel(wall)
+        self.fatal.setObjectName("fatal")
+        self.fatal.setWordWrap(True)
+        self.fatal.hide()
+        self.pages = QStackedWidget(wall)
+        self.overview = self._build_overview()
+        self.pages.addWidget(self.overview)
+        self.detail_page = QWidget()  # replaced on each navigation to a domain or a panel
+        self.pages.addWidget(self.detail_page)
+        layout = QVBoxLayout(wall)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.header)
+        layout.addWidget(self.fatal)
+        layout.addWidget(self.pages, 1)
+        self.setCentralWidget(wall)
+
+        self._shortcuts()
+        self._unsubscribe = store.subscribe(self._on_entry)
+        for endpoint, entry in store.entries().items():
+            self._pending[endpoint] = entry
+        self.timer = QTimer(self)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start()
+        self.tick()
+
+    # -- building ---------------------------------------------------------
+    def _build_overview(self) -> QWidget:
+        page = QWidget()
+        grid = QGridLayout(page)
+        grid.setContentsMargins(10, 10, 10, 10)
+        grid.setSpacing(10)
+        self.tiles: dict[str, PanelView] = {}
+        for spec in self.catalogue.panels:
+            view = PanelView(spec, "tile", parent=page)
+            view.activated.connect(self.show_panel)
+            layout = spec.layout
+            grid.addWidget(view, layout.row, layout.col, layout.rowspan, layout.colspan)
+            self.tiles[spec.id] = view
+            self._register(spec.endpoint, view)
+        self.map = NantongMap(page)
+        self.situation = SituationView(self.map, page)
+        spot = self.catalogue.map.layout
+        grid.addWidget(self.situation, spot.row, spot.col, spot.rowspan, spot.colspan)
+        self._register(self.catalogue.map.endpoint, self.situation)
+        for row in range(self.catalogue.rows):
+            grid.setRowStretch(row, 1)
+        for column in range(self.catalogue.columns):
+            grid.setColumnStretch(column, 1)
+        return page
+
+    def _shortcuts(self) -> None:
+        def bind(key: QKeySequence | str, action: Callable[[], object]) -> None:
+            QShortcut(QKeySequence(key), self, activated=action)
+
+        bind(Qt.Key.Key_Escape, self.back)
+        bind(Qt.Key.Key_Home, self.show_overview)
+        bind("0", self.show_overview)
+        for index, domain in enumerate(self.catalogue.domains[:9], start=1):
+            bind(str(index), lambda d=domain: self.show_domain(d))
+        bind(Qt.Key.Key_Right, lambda: self.step_panel(+1))
+        bind(Qt.Key.Key_Left, lambda: self.step_panel(-1))
+        bind(Qt.Key.Key_F11, self._toggle_fullscreen)
+
+    # -- navigation -------------------------------------------------------
+    def show_overview(self) -> None:
+        self._drop_page()
+        self.pages.setCurrentWidget(self.overview)
+        self.current = ("overview", None)
+        self.header.select(OVERVIEW)
+
+    def show_domain(self, domain: str) -> None:
+        if domain not in self.catalogue.domains:
+            raise KeyError(f"no domain {domain!r} in the catalogue")
+        page = QWidget()
+        row = QHBoxLayout(page)
+        row.setContentsMargins(10, 10, 10, 10)
+        row.setSpacing(10)
+        for spec in self.catalogue.by_domain(domain):
+            view = PanelView(spec, "domain", parent=page)
+            row.addWidget(view, 1)
+        self._show_page(page, ("domain", domain))
+        self.header.select(domain)
+
+    def show_panel(self, panel_id: str) -> None:
+        spec = self.catalogue.panel(panel_id)
+        page = QWidget()
+        row = QHBoxLayout(page)
+        row.setContentsMargins(10, 10, 10, 10)
+        map_widget = NantongMap() if spec.map_layer else None
+        row.addWidget(PanelView(spec, "full", map_widget=map_widget, parent=page))
+        self._show_page(page, ("panel", panel_id))
+        self.header.select(spec.domain)
+
+    def step_panel(self, step: int) -> None:
+        """Left/Right: the previous or next panel, when one panel is shown full-size."""
+        kind, which = self.current
+        if kind != "panel":
+            return
+        ids = [panel.id for panel in self.catalogue.panels]
+        self.show_panel(ids[(ids.index(which) + step) % len(ids)])
+
+    def back(self) -> None:
+        """Esc: out of a map drill-down, then from a panel to its domain, then to the overview."""
+        kind, which = self.current
+        if kind == "panel":
+            self.show_domain(self.catalogue.panel(which).domain)
+        elif kind == "domain":
+            self.show_overview()
+        else:
+            self.situation.back()
+
+    def _navigate(self, name: str) -> None:
+        if name == OVERVIEW:
+            self.show_overview()
+        else:
+            self.show_domain(name)
+
+    def _show_page(self, page: QWidget, current: tuple[str, str | None]) -> None:
+        self._drop_page()
+        views = page.findChildren(PanelView)
+        now = self.store.server_now()
+        for view in views:
+            view.set_scale(self.scale)
+            view.set_entry(self.store.get(view.spec.endpoint), now)
+            self._register(view.spec.endpoint, view)
+        self._page_views = views
+        self.pages.insertWidget(1, page)
+        self.pages.setCurrentWidget(page)
+        self.detail_page = page
+        self.current = current
+
+    def _drop_page(self) -> None:
+        for view in self._page_views:
+            self._views[view.spec.endpoint].remove(view)
+        self._page_views = []
+        if self.detail_page is not None:
+            self.pages.removeWidget(self.detail_page)
+            self.detail_page.deleteLater()
+            self.detail_page = None
+
+    def _toggle_fullscreen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    # -- data -------------------------------------------------------------
+    def _register(self, endpoint: str, view: object) -> None:
+        self._views.setdefault(endpoint, []).append(view)
+
+    def _on_entry(self, endpoint: str, entry: Entry) -> None:
+        self._pending[endpoint] = entry  # applied on the next tick
+
+    def tick(self) -> None:
+        """The shared timer: apply new data, then clock, ages, staleness and connection."""
+        self.store.refresh_states()
+        self.flush()
+        now = self.store.server_now()
+        self.header.clock.setText(now.astimezone(SHANGHAI).strftime("%Y-%m-%d  %H:%M:%S"))
+        for views in self._views.values():
+            for view in views:
+                if isinstance(view, PanelView):
+                    view.refresh_age(now)
+        self._show_connection()
+
+    def flush(self) -> None:
+        """Apply the entries that changed since the last tick (also before a screenshot)."""
+        pending, self._pending = self._pending, {}
+        now = self.store.server_now()
+        for endpoint, entry in pending.items():
+            for view in self._views.get(endpoint, ()):
+                view.set_entry(entry, now)
+            if endpoint == self.catalogue.map.endpoint:
+                self.header.as_of.setText(f"态势数据时间 {short_time(entry.as_of)}")
+
+    def _show_connection(self) -> None:
+        wanted = set(self._views)
+        entries = [self.store.get(endpoint) for endpoint in sorted(wanted)]
+        failing = [e for e in entries if e.state in (State.ERROR, State.STALE)]
+        if not failing and any(e.state in (State.OK, State.EMPTY) for e in entries):
+            self.header.set_connection(True, f"● 已连接 {self.source}".rstrip())
+            self.fatal.hide()
+        elif not failing:
+            self.header.set_connection(True, "● 连接中…")
+        else:
+            reasons = sorted({e.error for e in failing if e.error})
+            self.header.set_connection(False, f"● 连接异常：{len(failing)} 项数据未更新", "\n".join(reasons))
+            if all(e.payload is None for e in entries) and all(e.state is State.ERROR for e in entries):
+                self.show_fatal(f"无法连接中心接口 {self.source}：{reasons[0] if reasons else '未知原因'}"
+                                "。恢复后将自动刷新。")
+
+    def show_fatal(self, text: str) -> None:
+        self.fatal.setText(text)
+        self.fatal.show()
+
+    # -- Qt events ----------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        scale = scale_for(event.size().width(), event.size().height())
+        if scale != self.scale:
+            self.scale = scale
+            self.setStyleSheet(stylesheet(scale))
+            for views in self._views.values():
+                for view in views:
+                    view.set_scale(scale)
+        super().resizeEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        self.timer.stop()
+        self._unsubscribe()
+        super().closeEvent(event)
+        self.closed.emit()

@@ -1,0 +1,205 @@
+"""One generic view for all 16 thematic panels, built from its catalogue entry.
+
+Modes: "tile" (the overview: the first `tile_charts` charts), "domain" (all
+charts) and "full" (all charts plus the panel's own points on a map). The
+five states look different: loading and error say so in the middle, empty
+says there is nothing, stale keeps the picture under a loud banner with the
+age on the server's clock and the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from cockpit.charts import CHART_KINDS, Chart
+from cockpit.charts.palette import DOMAIN_COLOURS, level_colour
+from cockpit.core.catalogue import PanelSpec
+from cockpit.core.formats import format_age
+from cockpit.core.store import Entry, State
+from cockpit.views.map_view import NantongMap
+
+STATE_WORDS = {State.LOADING: "加载中", State.OK: "正常", State.EMPTY: "无数据", State.ERROR: "故障",
+               State.STALE: "数据过期"}
+STATE_COLOURS = {State.LOADING: "#8ea6c9", State.OK: "#35d49a", State.EMPTY: "#8ea6c9",
+                 State.ERROR: level_colour("red"), State.STALE: level_colour("orange")}
+MODES = ("tile", "domain", "full")
+log = logging.getLogger(__name__)
+
+
+def short_time(text: str | None) -> str:
+    """'2026-11-24T20:15:00+08:00' -> '11-24 20:15' (the payload's own clock, as sent)."""
+    if not text:
+        return "—"
+    try:
+        return datetime.fromisoformat(text).strftime("%m-%d %H:%M")
+    except ValueError:
+        return text
+
+
+def loosen(widget: QWidget) -> None:
+    """Let a label be narrower than its text, so long titles never widen the wall's grid."""
+    widget.setSizePolicy(QSizePolicy.Policy.Ignored, widget.sizePolicy().verticalPolicy())
+    widget.setMinimumWidth(0)
+
+
+def show_badge(badge: QLabel, state: State) -> None:
+    """The state in words, coloured; hidden when all is well (the loud states stand out)."""
+    badge.setVisible(state is not State.OK)
+    badge.setText(STATE_WORDS[state])
+    badge.setStyleSheet(f"color: {STATE_COLOURS[state]}; border: 1px solid {STATE_COLOURS[state]};")
+
+
+class PanelView(QFrame):
+    """A thematic panel; `set_entry` shows the store's entry for its endpoint."""
+
+    activated = Signal(str)  # the panel id, when a tile is clicked
+
+    def __init__(self, spec: PanelSpec, mode: str = "tile", *, map_widget: NantongMap | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        if mode not in MODES:
+            raise ValueError(f"unknown panel mode {mode!r} (one of {', '.join(MODES)})")
+        self.spec, self.mode, self.map_widget = spec, mode, map_widget
+        self.entry: Entry | None = None
+        self.setObjectName("panel")
+        if mode == "tile":
+            self.setCursor(Qt.CursorShape.PointingHandCursor)
+            self.setToolTip(f"{spec.title}：点击查看全屏")
+        shown_specs = spec.charts[:spec.tile_charts] if mode == "tile" else spec.charts
+        self.charts: list[tuple[str, Chart]] = [(c.block, CHART_KINDS[c.kind](self)) for c in shown_specs]
+        self._build()
+        self.set_entry(None)
+
+    # -- building ---------------------------------------------------------
+    def _build(self) -> None:
+        self.domain_tag = QLabel(self.spec.domain, self)
+        self.domain_tag.setObjectName("domainTag")
+        colour = DOMAIN_COLOURS.get(self.spec.domain, "#39d0ff")
+        self.domain_tag.setStyleSheet(f"color: {colour}; border: 1px solid {colour};")
+        self.title = QLabel(self.spec.title, self)
+        self.title.setObjectName("panelTitle")
+        loosen(self.title)
+        self.badge = QLabel(self)
+        self.badge.setObjectName("stateBadge")
+        self.as_of = QLabel(self)
+        self.as_of.setObjectName("asOf")
+        header = QHBoxLayout()
+        header.setSpacing(8)
+        header.addWidget(self.domain_tag)
+        header.addWidget(self.title, 1)
+        header.addWidget(self.as_of)
+        header.addWidget(self.badge)
+
+        self.banner = QLabel(self)
+        self.banner.setObjectName("banner")
+        self.banner.setProperty("level", "stale")
+        self.banner.setWordWrap(True)
+        loosen(self.banner)
+        self.banner.hide()
+        self.state_message = QLabel(self)
+        self.state_message.setObjectName("stateMessage")
+        self.state_message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.state_message.setWordWrap(True)
+
+        self.chart_area = QWidget(self)
+        grid = QGridLayout(self.chart_area)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(8)
+        for index, (_block, chart) in enumerate(self.charts):
+            first_is_kpi = index == 0 and chart.kind == "kpi"
+            grid.addWidget(chart, index, 0)
+            grid.setRowStretch(index, 2 if first_is_kpi else 4)
+        body = QHBoxLayout()
+        body.addWidget(self.chart_area, 5)
+        body.addWidget(self.state_message, 5)
+        if self.map_widget is not None:
+            body.addWidget(self.map_widget, 6)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 8)
+        layout.setSpacing(4)
+        layout.addLayout(header)
+        layout.addWidget(self.banner)
+        layout.addLayout(body, 1)
+
+    # -- what the window calls ---------------------------------------------
+    def set_entry(self, entry: Entry | None, server_now: datetime | None = None) -> None:
+        self.entry = entry
+        state = entry.state if entry is not None else State.LOADING
+        payload = entry.payload if entry is not None else None
+        has_picture = isinstance(payload, dict) and state in (State.OK, State.STALE)
+        self.chart_area.setVisible(has_picture)
+        self.state_message.setVisible(not has_picture)
+        if has_picture:
+            self._show_payload(payload)
+        else:
+            self.state_message.setText(self._state_text(entry, state))
+            colour = STATE_COLOURS[State.ERROR] if state is State.ERROR else "#8ea6c9"
+            self.state_message.setStyleSheet(f"color: {colour};")
+        show_badge(self.badge, state)
+        self.as_of.setText(short_time(entry.as_of) if entry and entry.as_of else "")
+        self.as_of.setToolTip("数据时间（接口给出的时间）")
+        self.refresh_age(server_now)
+
+    def refresh_age(self, server_now: datetime | None) -> None:
+        """Keep the stale banner's age current (the window calls this on its shared timer)."""
+        entry = self.entry
+        stale = entry is not None and entry.state is State.STALE and entry.payload is not None
+        if self.property("state") != ("stale" if stale else ""):
+            self.setProperty("state", "stale" if stale else "")
+            self.style().polish(self)
+        if not stale:
+            self.banner.hide()
+            return
+        age = entry.age_s(server_now) if server_now is not None else None
+        when = f"{format_age(age)}更新（服务器时钟）" if age is not None else "更新时间未知"
+        source = "离线缓存 · " if entry.from_cache else ""
+        reason = f"\n{entry.error}" if entry.error else ""
+        self.banner.setText(f"⚠ 数据已过期 · {source}{when}{reason}")
+        self.banner.setToolTip(entry.error or "")
+        self.banner.show()
+
+    def set_scale(self, scale: float) -> None:
+        for _block, chart in self.charts:
+            chart.set_scale(scale)
+
+    # -- internals --------------------------------------------------------
+    def _show_payload(self, payload: dict) -> None:
+        blocks = payload.get("blocks")
+        if not isinstance(blocks, dict):
+            for _block, chart in self.charts:
+                chart.show_problem("接口返回的数据没有 blocks")
+            return
+        for name, chart in self.charts:
+            if name in blocks:
+                chart.set_block(blocks[name])
+            else:
+                chart.show_problem(f"接口未提供数据块 “{name}”")
+        if self.map_widget is not None and self.spec.map_layer:
+            self._show_points(blocks.get(self.spec.map_layer))
+
+    def _show_points(self, layer: object) -> None:
+        items = layer.get("items") if isinstance(layer, dict) else None
+        try:
+            self.map_widget.set_points(self.spec.map_layer, items if isinstance(items, list) else [])
+        except ValueError as exc:  # bad points must not take the panel down
+            log.warning("panel %s: map layer %s not drawn: %s", self.spec.id, self.spec.map_layer, exc)
+            self.map_widget.clear_points(self.spec.map_layer)
+
+    @staticmethod
+    def _state_text(entry: Entry | None, state: State) -> str:
+        if state is State.ERROR:
+            return f"无法获取数据\n{entry.error if entry and entry.error else ''}".strip()
+        if state is State.EMPTY:
+            return "暂无数据"
+        return "正在加载…"
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+        if self.mode == "tile" and event.button() == Qt.MouseButton.LeftButton:
+            self.activated.emit(self.spec.id)
+        super().mouseReleaseEvent(event)

@@ -1,0 +1,208 @@
+"""The overall situation map (总体态势图): headline figures, the map, a figure chooser, the zones.
+
+The map widget is given (NantongMap in the app); this view feeds it the
+chosen figure as a choropleth, the open events and active warnings as
+points, and handles drill-down: click a county to see its towns, Esc back.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from cockpit.charts.kpi import KpiTiles
+from cockpit.core.formats import format_value
+from cockpit.core.store import Entry, State
+from cockpit.views.map_view import NantongMap
+from cockpit.views.panel_view import loosen, short_time, show_badge
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FIGURE = "hotline_today"
+HEADLINE_COUNT = 6
+EVENT_LEVELS = {"escalated": "orange", "overdue": "red"}  # other event states are drawn as "normal"
+
+
+class ZoneTile(QFrame):
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("zoneTile")
+        self.name = QLabel(name, self)
+        self.name.setObjectName("zoneName")
+        self.value = QLabel("—", self)
+        self.value.setObjectName("zoneValue")
+        loosen(self.name)
+        loosen(self.value)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 3, 8, 3)
+        layout.setSpacing(0)
+        layout.addWidget(self.name)
+        layout.addWidget(self.value)
+
+
+class SituationView(QFrame):
+    def __init__(self, map_widget: NantongMap, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mapFrame")
+        self.map = map_widget
+        self.entry: Entry | None = None
+        self.figure_id = DEFAULT_FIGURE
+        self.drilled: str | None = None  # the county adcode shown town by town
+
+        self.title = QLabel("总体态势图", self)
+        self.title.setObjectName("sectionTitle")
+        self.as_of = QLabel(self)
+        self.as_of.setObjectName("asOf")
+        self.badge = QLabel(self)
+        self.badge.setObjectName("stateBadge")
+        self.headline = KpiTiles(self)
+        self.chooser = QComboBox(self)
+        self.chooser.setObjectName("figureChooser")
+        self.chooser.setToolTip("地图着色指标")
+        self.chooser.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.chooser.currentIndexChanged.connect(self._figure_chosen)
+        self.where = QLabel("南通市 · 各县（市、区）", self)
+        self.where.setObjectName("sectionTitle")
+        self.zones_row = QHBoxLayout()
+        self.zones_row.setSpacing(6)
+        self.zone_tiles: dict[str, ZoneTile] = {}
+
+        top = QHBoxLayout()
+        top.addWidget(self.title)
+        top.addStretch(1)
+        top.addWidget(self.as_of)
+        top.addWidget(self.badge)
+        controls = QHBoxLayout()
+        controls.addWidget(self.where)
+        controls.addStretch(1)
+        controls.addWidget(QLabel("着色指标", self))
+        controls.addWidget(self.chooser)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.setSpacing(6)
+        layout.addLayout(top)
+        layout.addWidget(self.headline, 2)
+        layout.addLayout(controls)
+        layout.addWidget(self.map, 9)
+        zone_caption = QLabel("功能区（无法定边界，仅列指标）", self)
+        zone_caption.setObjectName("note")
+        layout.addWidget(zone_caption)
+        layout.addLayout(self.zones_row)
+
+        self.map.region_clicked.connect(self._region_clicked)
+        self.map.drill_changed.connect(self._drill_changed)
+
+    # -- what the window calls ---------------------------------------------
+    def set_entry(self, entry: Entry | None, server_now: datetime | None = None) -> None:
+        self.entry = entry
+        state = entry.state if entry is not None else State.LOADING
+        show_badge(self.badge, state)
+        self.as_of.setText(f"数据时间 {short_time(entry.as_of)}" if entry and entry.as_of else "")
+        payload = entry.payload if entry is not None else None
+        if not isinstance(payload, dict):
+            self.headline.set_block(None)
+            return
+        headline = payload.get("headline") or []
+        self.headline.set_block({"type": "kpis", "items": headline[:HEADLINE_COUNT]})
+        self._fill_chooser(payload.get("figures") or [])
+        self._recolour()
+        self._show_zones(payload.get("zones") or [])
+        self._show_points(payload)
+
+    def set_scale(self, scale: float) -> None:
+        self.headline.set_scale(scale)
+        self.map.set_scale(scale)
+
+    def back(self) -> bool:
+        """Leave the drill-down; False when already at the city level."""
+        if self.drilled is None:
+            return False
+        self._drill(None)
+        return True
+
+    def drill(self, county_adcode: str | None) -> None:
+        self._drill(county_adcode)
+
+    # -- internals --------------------------------------------------------
+    def _figure(self) -> dict:
+        payload = self.entry.payload if self.entry is not None else None
+        for figure in (payload or {}).get("figures") or []:
+            if figure.get("id") == self.figure_id:
+                return figure
+        return {"id": self.figure_id, "label": self.figure_id, "unit": ""}
+
+    def _fill_chooser(self, figures: list[dict]) -> None:
+        wanted = [(str(f.get("id")), str(f.get("label", f.get("id")))) for f in figures]
+        present = [(self.chooser.itemData(i), self.chooser.itemText(i)) for i in range(self.chooser.count())]
+        if wanted == present:
+            return
+        self.chooser.blockSignals(True)
+        self.chooser.clear()
+        for figure_id, label in wanted:
+            self.chooser.addItem(label, figure_id)
+        index = self.chooser.findData(self.figure_id)
+        self.chooser.setCurrentIndex(max(0, index))
+        self.chooser.blockSignals(False)
+        if wanted and index < 0:
+            self.figure_id = wanted[0][0]
+
+    def _figure_chosen(self, index: int) -> None:
+        figure_id = self.chooser.itemData(index)
+        if figure_id:
+            self.figure_id = figure_id
+            self._recolour()
+            payload = self.entry.payload if self.entry is not None else None
+            if isinstance(payload, dict):
+                self._show_zones(payload.get("zones") or [])
+
+    def _recolour(self) -> None:
+        payload = self.entry.payload if self.entry is not None else None
+        if not isinstance(payload, dict):
+            return
+        level = "town" if self.drilled else "county"
+        values = {str(region.get("adcode")): (region.get("figures") or {}).get(self.figure_id)
+                  for region in payload.get("regions") or []
+                  if region.get("level") == level and (self.drilled is None or region.get("parent") == self.drilled)}
+        figure = self._figure()
+        self.map.set_choropleth(values, label=str(figure.get("label", "")), unit=str(figure.get("unit", "")),
+                                level=level)
+
+    def _show_zones(self, zones: list[dict]) -> None:
+        figure = self._figure()
+        for zone in zones:
+            code = str(zone.get("code"))
+            tile = self.zone_tiles.get(code)
+            if tile is None:
+                tile = self.zone_tiles[code] = ZoneTile(str(zone.get("name", code)), self)
+                self.zones_row.addWidget(tile, 1)
+            value = (zone.get("figures") or {}).get(self.figure_id)
+            tile.value.setText(f"{figure.get('label', '')} {format_value(value, str(figure.get('unit', '')))}")
+
+    def _show_points(self, payload: dict) -> None:
+        events = [dict(event, level=EVENT_LEVELS.get(str(event.get("state")), "normal"), name=event.get("title"))
+                  for event in payload.get("events") or []]
+        warnings = [dict(warning, level=warning.get("severity"), name=warning.get("headline"))
+                    for warning in payload.get("warnings") or []]
+        for layer, items in (("events", events), ("warnings", warnings)):
+            try:
+                self.map.set_points(layer, items)
+            except ValueError as exc:  # a bad point must not take the map down; say so instead
+                log.warning("situation %s not drawn: %s", layer, exc)
+                self.map.clear_points(layer)
+
+    def _region_clicked(self, adcode: str) -> None:
+        if self.drilled is None and len(adcode) == 6:
+            self._drill(adcode)
+
+    def _drill(self, adcode: str | None) -> None:
+        self.map.drill(adcode)  # the map answers with drill_changed
+
+    def _drill_changed(self, adcode: object) -> None:
+        self.drilled = str(adcode) if adcode else None
+        payload = self.entry.payload if self.entry is not None else None
+        name = next((r.get("name") for r in (payload or {}).get("regions") or [] if r.get("adcode") == adcode), None)
+        self.where.setText(f"{name or adcode} · 各镇（街道）　Esc 返回" if self.drilled else "南通市 · 各县（市、区）")
+        self._recolour()
+
