@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from cockpit.core.alerts.audit import AuditLog
 from cockpit.core.alerts.inbox import Change, Inbox
-from cockpit.core.alerts.model import WarningRecord
+from cockpit.core.alerts.model import WarningMessage, WarningRecord
 from cockpit.core.alerts.receiver import (
     CapFeed,
     CentralFeed,
@@ -71,6 +71,12 @@ class WarningService:
 
     # ------------------------------------------------------------ what the views call
 
+    def receive(self, messages: list[WarningMessage], server_now: datetime | None = None) -> list[Change]:
+        """Take messages from elsewhere (a drill, a test) as if a source had sent them."""
+        changes = self.inbox.receive(messages, server_now or self.clock.now())
+        self._publish(changes)
+        return changes
+
     def acknowledge(self, local_id: int, by: str, client: str) -> WarningRecord | None:
         record = self.inbox.acknowledge(local_id, by, client, datetime.now(UTC))
         if record is not None:
@@ -80,14 +86,14 @@ class WarningService:
             self.on_change([Change("acknowledged", record)])
         return record
 
-    def note_shown(self, local_id: int) -> str:
+    def note_shown(self, local_id: int, now: datetime | None = None) -> str:
         """Record that a warning is on screen: "shown" the first time, "reminded" after."""
-        event = self.inbox.note_shown(local_id, datetime.now(UTC))
+        event = self.inbox.note_shown(local_id, now or datetime.now(UTC))
         self._audit(event, self.inbox.get(local_id))
         return event
 
-    def note_escalated(self, local_id: int) -> None:
-        self.inbox.note_escalated(local_id, datetime.now(UTC))
+    def note_escalated(self, local_id: int, now: datetime | None = None) -> None:
+        self.inbox.note_escalated(local_id, now or datetime.now(UTC))
         self._audit("escalated", self.inbox.get(local_id))
 
     def due(self, now: datetime | None = None) -> list[tuple[str, WarningRecord]]:

@@ -1,0 +1,87 @@
+"""Wires the Qt-free warning pipeline to the screen: popup, list, sound, and the map's fly-to."""
+
+from __future__ import annotations
+
+import math
+import socket
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QWidget
+
+from cockpit.core.alerts import Change, WarningService, severity_order
+from cockpit.views.warnings.history import WarningList
+from cockpit.views.warnings.popup import WarningPopup
+from cockpit.views.warnings.sound import LevelSounds
+
+
+class WarningCenter(QObject):
+    fly_to_requested = Signal(float, float, str)  # lon, lat (NaN when unknown), adcode ("" when unknown)
+    changed = Signal(int)  # how many warnings wait for acknowledgement
+
+    def __init__(self, window: QWidget, service: WarningService, *, display_only: bool = False,
+                 user: str = "值班领导", client_name: str | None = None, sounds: bool = True,
+                 scale: float = 1.0, tick_ms: int = 1000) -> None:
+        super().__init__(window)
+        self.service, self.display_only, self.user = service, display_only, user
+        self.client_name = client_name or socket.gethostname()
+        self.popup = WarningPopup(window, display_only=display_only, scale=scale)
+        self.history = WarningList(display_only=display_only)  # the main window decides where it lives
+        self.sounds = LevelSounds(self, enabled=sounds)
+        self.timer = QTimer(self, interval=tick_ms)
+        self.timer.timeout.connect(self.tick)
+        for view in (self.popup, self.history):
+            view.acknowledge_requested.connect(self.acknowledge)
+            view.locate_requested.connect(self.locate)
+        service.on_change = self._on_change
+
+    def start(self) -> None:
+        """Start receiving (on the running qasync loop) and the reminder clock."""
+        self.service.start()
+        self.timer.start()
+        self.refresh()
+        self.tick()
+
+    async def stop(self) -> None:
+        self.timer.stop()
+        await self.service.stop()
+
+    def acknowledge(self, local_id: int) -> None:
+        if not self.display_only:
+            self.service.acknowledge(local_id, self.user, self.client_name)
+
+    def locate(self, local_id: int) -> None:
+        message = self.service.inbox.get(local_id).message
+        lon = message.lon if message.lon is not None else math.nan
+        lat = message.lat if message.lat is not None else math.nan
+        self.fly_to_requested.emit(lon, lat, message.adcode)
+
+    def tick(self, now: datetime | None = None) -> None:
+        """Show what is new, remind what waits, escalate what waited too long (`now`: for tests)."""
+        now = now or datetime.now(UTC)
+        due = self.service.due(now)
+        if not due:
+            return
+        for action, record in due:
+            if action == "escalate":
+                self.service.note_escalated(record.local_id, now)
+            self.service.note_shown(record.local_id, now)
+        self.refresh()
+        action, first = min(due, key=lambda pair: severity_order(pair[1]))
+        loud = any(a == "escalate" for a, _ in due) or first.escalated_at is not None
+        self.sounds.play(first.level, loud=loud)
+        self.popup.bring_to_front(first.local_id)
+        if action == "show":
+            self.locate(first.local_id)
+
+    def refresh(self) -> None:
+        waiting = self.service.inbox.needing_attention()
+        self.popup.show_queue([r for r in waiting if r.first_shown_at is not None],
+                              {r.local_id for r in waiting if r.escalated_at is not None})
+        self.history.set_records(self.service.inbox.records(limit=500))
+        self.changed.emit(len(waiting))
+
+    def _on_change(self, changes: list[Change]) -> None:
+        if any(c.event == "received" for c in changes):
+            self.tick()  # at once: a new warning must not wait for the next timer beat
+        self.refresh()

@@ -1,0 +1,123 @@
+"""The warning popup and list on screen (pytest-qt): non-modal, level in words, acknowledge, escalate."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QPushButton, QVBoxLayout, QWidget
+
+from cockpit.core.alerts import AuditLog, Inbox, ReminderPolicy, WarningMessage, WarningService, read_audit
+from cockpit.views.warnings import LevelSounds, WarningCenter
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def message(n: int, level: str, headline: str, **extra) -> WarningMessage:
+    return WarningMessage(id=f"W{n:06d}", origin="central", source="simulator", identifier=f"urn:test:{n}",
+                          sender="cockpit-central@nantong.gov.cn", sent=NOW + timedelta(seconds=n), level=level,
+                          headline=headline, area_name="通州区金沙街道", adcode="320612001", lon=121.07, lat=32.09,
+                          instruction="立即组织人员核查", expires=NOW + timedelta(hours=2), **extra)
+
+
+@pytest.fixture
+def wall(qtbot, tmp_path):
+    window = QWidget()
+    window.resize(1280, 800)
+    other = QPushButton("专题图", window)  # something else on the window that must stay usable
+    QVBoxLayout(window).addWidget(other)
+    qtbot.addWidget(window)
+    window.show()
+    inbox = Inbox(tmp_path / "warnings.sqlite")
+    service = WarningService(inbox, audit=AuditLog(tmp_path / "audit.jsonl"))
+    yield window, other, inbox, service
+    inbox.close()
+
+
+def test_the_popup_is_non_modal_names_the_level_and_acknowledges(qtbot, wall, tmp_path):
+    window, other, inbox, service = wall
+    center = WarningCenter(window, service, sounds=False, user="张三", client_name="desk-1")
+    flights, other_clicks = [], []
+    center.fly_to_requested.connect(lambda lon, lat, adcode: flights.append((lon, lat, adcode)))
+    other.clicked.connect(lambda: other_clicks.append(1))
+    service.receive([message(1, "blue", "蓝色小事"), message(2, "red", "暴雨红色预警"),
+                     message(3, "orange", "疑似群租房集中")], NOW)
+    popup = center.popup
+
+    assert popup.isVisible() and not popup.isWindow() and not popup.isModal()
+    assert QApplication.activeModalWidget() is None
+    assert popup.level_badge.text() == "红色预警"  # the level in words, not colour alone
+    assert "暴雨红色预警" in popup.headline.text()
+    assert "通州区金沙街道" in popup.details.text() and "来源" in popup.details.text()
+    assert "立即组织人员核查" in popup.instruction.text()
+    assert "红色1条" in popup.queue_summary.text() and "橙色1条" in popup.queue_summary.text()
+    assert flights == [(121.07, 32.09, "320612001")]  # the map flies to the most severe new warning
+    qtbot.mouseClick(other, Qt.MouseButton.LeftButton)
+    assert other_clicks == [1]  # the window behind still works
+
+    qtbot.mouseClick(popup.ack_button, Qt.MouseButton.LeftButton)
+    assert inbox.find("W000002").acked_by == "张三"
+    assert popup.level_badge.text() == "橙色预警"  # next most severe
+    (pending,) = inbox.pending_acks()
+    assert pending.warning_id == "W000002" and pending.client == "desk-1"
+    events = [(e["event"], e["warning_id"]) for e in read_audit(tmp_path / "audit.jsonl")]
+    assert events.count(("shown", "W000002")) == 1 and ("acknowledged", "W000002") in events
+
+    qtbot.mouseClick(popup.ack_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(popup.ack_button, Qt.MouseButton.LeftButton)
+    assert not popup.isVisible() and inbox.needing_attention() == []
+
+
+def test_a_display_only_wall_shows_but_cannot_acknowledge(qtbot, wall):
+    window, _, inbox, service = wall
+    center = WarningCenter(window, service, display_only=True, sounds=False)
+    service.receive([message(1, "yellow", "道路积水")], NOW)
+    assert center.popup.isVisible() and center.popup.level_badge.text() == "黄色预警"
+    assert not center.popup.ack_button.isVisibleTo(center.popup)
+    center.acknowledge(inbox.find("W000001").local_id)
+    assert not inbox.find("W000001").acknowledged
+
+
+def test_unacknowledged_red_is_reminded_then_escalated(qtbot, wall, tmp_path):
+    window, _, inbox, service = wall
+    service.policy = ReminderPolicy(remind_every_s={"red": 120}, escalate_after_s={"red": 600})
+    center = WarningCenter(window, service, sounds=False)
+    service.receive([message(1, "red", "危化品企业异常复产")], NOW)
+    shown_at = inbox.find("W000001").first_shown_at
+    center.tick(shown_at + timedelta(seconds=119))
+    assert inbox.find("W000001").reminders == 0
+    center.tick(shown_at + timedelta(seconds=120))
+    assert inbox.find("W000001").reminders == 1
+    assert "已升级" not in center.popup.level_badge.text()
+    center.tick(shown_at + timedelta(seconds=600))
+    assert inbox.find("W000001").escalated_at == shown_at + timedelta(seconds=600)
+    assert "已升级" in center.popup.level_badge.text()
+    events = [e["event"] for e in read_audit(tmp_path / "audit.jsonl")]
+    assert events[:3] == ["received", "shown", "reminded"] and "escalated" in events
+
+
+def test_the_list_filters_by_level_state_and_words(qtbot, wall):
+    window, _, inbox, service = wall
+    center = WarningCenter(window, service, sounds=False)
+    service.receive([message(1, "red", "暴雨红色预警"), message(2, "blue", "道路养护"),
+                                     message(3, "orange", "群租房")], NOW)
+    center.acknowledge(inbox.find("W000003").local_id)
+    history = center.history
+    assert history.table.rowCount() == 3 and history.table.item(0, 1).text() == "橙色预警"
+    history.level_filter.setCurrentIndex(history.level_filter.findData("red"))
+    assert [r.id for r in history.shown()] == ["W000001"]
+    history.level_filter.setCurrentIndex(0)
+    history.state_filter.setCurrentIndex(history.state_filter.findData("acknowledged"))
+    assert [r.id for r in history.shown()] == ["W000003"]
+    history.state_filter.setCurrentIndex(0)
+    history.search.setText("道路")
+    assert history.table.rowCount() == 1
+
+
+def test_sounds_never_fail_even_without_an_audio_device(qtbot):
+    sounds = LevelSounds()
+    for level in ("red", "orange", "yellow", "blue", "unknown"):
+        sounds.play(level, loud=level == "red")
+    assert sounds.played[:1] == [("red", True)] or not sounds.enabled
+    assert LevelSounds(enabled=False).played == []
