@@ -50,6 +50,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         return error_response(400, "bad_request", "; ".join(_describe(e) for e in exc.errors()))
 
+    @app.exception_handler(Exception)
+    async def failure(request: Request, exc: Exception) -> JSONResponse:
+        log.error("failed on %s %s", request.method, request.url.path, exc_info=exc)
+        return error_response(500, "internal", "the server failed to answer this request (its log says why)")
+
     @app.exception_handler(sqlite3.OperationalError)
     async def database_busy(request: Request, exc: sqlite3.OperationalError) -> JSONResponse:
         log.warning("database trouble on %s: %s", request.url.path, exc)
@@ -71,7 +76,7 @@ class ETagMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+        if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
         wanted = _if_none_match(scope)

@@ -46,3 +46,119 @@ class DrillIn(_Body):
 
 class SpeedIn(_Body):
     speed: float = Field(gt=0, le=10_000, description="simulated seconds per real second")
+
+
+# ---------------------------------------------------------------- answers (documented in openapi.json)
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Health(_Answer):
+    status: Literal["ok"]
+    server_time: str
+    sim_time: str
+
+
+class Clock(_Answer):
+    speed: float
+    sim_time: str
+    server_time: str
+
+
+class Item(_Answer):
+    code: str
+    name: str
+
+
+class Circle(_Answer):
+    lon: float
+    lat: float
+    radius_km: float
+
+
+class Area(_Answer):
+    name: str
+    adcode: str | None
+    polygon: list[list[float]] | None = Field(description="[[lon, lat], ...], WGS-84")
+    circle: Circle | None
+
+
+class Reference(_Answer):
+    sender: str
+    identifier: str
+    sent: str
+
+
+class Ack(_Answer):
+    by: str
+    at: str
+    client: str
+
+
+class WarningMessage(_Answer):
+    id: str = Field(description="W + the feed sequence number, e.g. W000042")
+    identifier: str
+    sender: str
+    msg_type: Literal["Alert", "Update", "Cancel"]
+    references: list[Reference]
+    severity: Literal["red", "orange", "yellow", "blue"]
+    severity_name: str
+    cap_severity: str
+    urgency: str
+    certainty: str
+    headline: str
+    description: str
+    instruction: str
+    item: Item
+    domain: str
+    sent: str
+    expires: str | None
+    area: Area
+    lon: float | None
+    lat: float | None
+    source: Literal["simulator", "cap", "drill"]
+    status: Literal["Actual", "Exercise"]
+    state: Literal["active", "updated", "cancelled", "expired"]
+    acks: list[Ack]
+
+
+class Feed(_Answer):
+    warnings: list[WarningMessage]
+    cursor: str = Field(description="opaque; pass it back as `after`")
+    server_time: str
+
+
+class Service(_Answer):
+    service_code: str
+    service_name: str | None
+    description: str
+    metadata: bool
+    type: str
+    keywords: str
+    group: str
+
+
+class ServiceRequest(_Answer):
+    service_request_id: str
+    status: str | None
+    status_notes: str | None
+    service_name: str | None
+    service_code: str | None
+    description: str | None
+    agency_responsible: str | None
+    service_notice: str | None
+    requested_datetime: str | None
+    updated_datetime: str | None
+    expected_datetime: str | None
+    address: str | None
+    address_id: str | None
+    zipcode: str | None
+    lat: float | None
+    long: float | None
+    media_url: str | None
+
+
+class Problem(_Answer):
+    error: str = Field(description="a short code, e.g. not_found, bad_cursor, cap_forbidden")
+    message: str = Field(description="what went wrong, in words a person understands")

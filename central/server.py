@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import json
 import logging
 import socket
@@ -26,10 +27,9 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from central import capio, open311, warnings
+from central import capio, models, open311, warnings
 from central.db import Database
 from central.http import ApiError, ETagMiddleware, Guard, install_error_handlers
-from central.models import AckIn, DrillIn, SpeedIn
 from cockpit.core import geo
 from cockpit.core.cap import MAX_CAP_BYTES, CapError, parse_cap
 
@@ -72,7 +72,8 @@ def create_app(settings: Settings) -> FastAPI:
             simulator.stop()
             db.close()
 
-    app = FastAPI(title="Nantong cockpit central API", version=API_VERSION, lifespan=lifespan,
+    problems = {status: {"model": models.Problem} for status in (400, 401, 403, 404, 503)}
+    app = FastAPI(title="Nantong cockpit central API", version=API_VERSION, lifespan=lifespan, responses=problems,
                   description="The contract between the leadership cockpit and a city platform "
                               "(docs/api-contract.md); this is the reference server with a simulated Nantong.")
     app.add_middleware(ETagMiddleware)
@@ -103,7 +104,7 @@ def _seq(warning_id: str) -> int:
 def _open_routes() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
 
-    @router.get("/health", summary="Liveness probe (no token needed)")
+    @router.get("/health", summary="Liveness probe (no token needed)", response_model=models.Health)
     def health(request: Request) -> dict[str, Any]:
         return {"status": "ok", "server_time": now_text(), "sim_time": _sim(request).now().isoformat()}
 
@@ -115,10 +116,11 @@ def _api_routes() -> APIRouter:
 
     @router.get("/meta", summary="The city, the clock, the domains and the 16 panels")
     def meta(request: Request) -> dict[str, Any]:
-        described = _sim(request).meta()
-        return {"api_version": API_VERSION, "city": geo.CITY, "server_time": now_text(),
+        body = {"api_version": API_VERSION, "city": geo.CITY, "server_time": now_text(),
                 "sim_time": _sim(request).now().isoformat(), "speed": request.app.state.speed,
-                "datum": geo.DATUM, "attribution": geo.ATTRIBUTION, **described}
+                "datum": geo.DATUM, "attribution": geo.ATTRIBUTION}
+        body.update((key, value) for key, value in _sim(request).meta().items() if key not in body)
+        return body
 
     @router.get("/situation", summary="The overall situation map (总体态势图)")
     def situation(request: Request) -> dict[str, Any]:
@@ -131,7 +133,8 @@ def _api_routes() -> APIRouter:
             raise ApiError(404, f"there is no panel {panel_id!r}; /api/v1/meta lists the 16 panels")
         return body
 
-    @router.get("/warnings", summary="The warnings feed: every message once, in order (long poll with wait)")
+    @router.get("/warnings", summary="The warnings feed: every message once, in order (long poll with wait)",
+                response_model=models.Feed)
     async def feed(request: Request,
                    after: str | None = Query(None, description="the cursor of the previous answer"),
                    wait: float = Query(0, ge=0, description="seconds to wait for news (at most 60)"),
@@ -173,15 +176,16 @@ def _api_routes() -> APIRouter:
             raise ApiError(404, f"there is no warning {warning_id}")
         return Response(capio.to_cap(row), media_type="application/cap+xml")
 
-    @router.get("/warnings/{warning_id}", summary="One warning")
+    @router.get("/warnings/{warning_id}", summary="One warning", response_model=models.WarningMessage)
     def warning(warning_id: str, request: Request) -> dict[str, Any]:
         found = warnings.get_warning(_conn(request), _seq(warning_id), now=_sim(request).now())
         if found is None:
             raise ApiError(404, f"there is no warning {warning_id}")
         return found
 
-    @router.post("/warnings/{warning_id}/ack", summary="Acknowledge a warning (idempotent by ack_id)")
-    def ack(warning_id: str, body: AckIn, request: Request) -> dict[str, Any]:
+    @router.post("/warnings/{warning_id}/ack", summary="Acknowledge a warning (idempotent by ack_id)",
+                 response_model=models.WarningMessage)
+    def ack(warning_id: str, body: models.AckIn, request: Request) -> dict[str, Any]:
         seq, conn = _seq(warning_id), _conn(request)
         if not warnings.add_ack(conn, seq, ack_id=body.ack_id, by=body.by, at=body.at, client=body.client):
             raise ApiError(404, f"there is no warning {warning_id}")
@@ -194,6 +198,9 @@ def _admin_routes() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
 
     @router.post("/warnings", summary="Ingest a CAP 1.2 message (admin)", status_code=201,
+                 response_model=models.WarningMessage,
+                 responses={200: {"model": models.WarningMessage, "description": "a duplicate, already held"},
+                            413: {"model": models.Problem}, 415: {"model": models.Problem}},
                  openapi_extra={"requestBody": {"required": True, "content": {
                      "application/cap+xml": {"schema": {"type": "string", "maxLength": MAX_CAP_BYTES}}}}})
     async def ingest(request: Request) -> JSONResponse:
@@ -214,8 +221,9 @@ def _admin_routes() -> APIRouter:
         return JSONResponse(found, status_code=201 if created else 200,
                             headers={"Location": f"/api/v1/warnings/{found['id']}"})
 
-    @router.post("/sim/warnings", summary="Publish a drill warning now (admin)", status_code=201)
-    def drill(body: DrillIn, request: Request) -> dict[str, Any]:
+    @router.post("/sim/warnings", summary="Publish a drill warning now (admin)", status_code=201,
+                 response_model=models.WarningMessage)
+    def drill(body: models.DrillIn, request: Request) -> dict[str, Any]:
         from central.places import place
 
         where = place(body.adcode)
@@ -231,8 +239,8 @@ def _admin_routes() -> APIRouter:
             expires=sent + timedelta(seconds=body.expires_in_s), description=body.description,
             instruction=body.instruction, area_name=where.name, source="drill")
 
-    @router.post("/sim/speed", summary="Change the simulated clock's speed (admin)")
-    def speed(body: SpeedIn, request: Request) -> dict[str, Any]:
+    @router.post("/sim/speed", summary="Change the simulated clock's speed (admin)", response_model=models.Clock)
+    def speed(body: models.SpeedIn, request: Request) -> dict[str, Any]:
         _sim(request).set_speed(body.speed)
         request.app.state.speed = body.speed
         return {"speed": body.speed, "sim_time": _sim(request).now().isoformat(), "server_time": now_text()}
@@ -267,11 +275,13 @@ def _open311_routes() -> APIRouter:
         except open311.Open311Error as exc:
             raise ApiError(400, str(exc)) from None
 
-    @router.get("/services.json", summary="Open311: the 12345 service types")
+    @router.get("/services.json", summary="Open311: the 12345 service types",
+                response_model=list[models.Service])
     def services(request: Request) -> list[dict[str, Any]]:
         return open311.services(_conn(request))
 
-    @router.get("/requests.json", summary="Open311: service requests, newest first (at most 1,000)")
+    @router.get("/requests.json", summary="Open311: service requests, newest first (at most 1,000)",
+                response_model=list[models.ServiceRequest])
     def requests(request: Request, service_request_id: str | None = None, service_code: str | None = None,
                  start_date: str | None = None, end_date: str | None = None,
                  status: str | None = None) -> list[dict[str, Any]]:
@@ -279,7 +289,8 @@ def _open311_routes() -> APIRouter:
             _conn(request), now=_sim(request).now(), service_request_id=service_request_id,
             service_code=service_code, start_date=start_date, end_date=end_date, status=status))
 
-    @router.get("/requests/{request_id}.json", summary="Open311: one service request (as a one-element list)")
+    @router.get("/requests/{request_id}.json", summary="Open311: one service request (as a one-element list)",
+                response_model=list[models.ServiceRequest])
     def one_request(request_id: str, request: Request) -> list[dict[str, Any]]:
         found = answer(lambda: open311.requests(_conn(request), now=_sim(request).now(),
                                                 service_request_id=request_id))
@@ -334,10 +345,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cockpit-central: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     host, port = sock.getsockname()[:2]
+    if not _loopback(host) and not args.token:
+        log.warning("listening on %s beyond this machine without --token: anyone who can reach it can read", host)
     url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
     config = uvicorn.Config(app, log_config=None, access_log=False, timeout_graceful_shutdown=5,
                             lifespan="on")
     return asyncio.run(_serve(_Server(config), sock, url))
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.partition("%")[0]).is_loopback
+    except ValueError:
+        return False
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -15,9 +15,9 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 READER_TOKEN = "reader-secret-4d1f"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def writable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedCentral]:
-    """A server of this test module's own, to publish into without disturbing other tests."""
+    """A server of these tests' own, to publish into without disturbing other tests (which use cursors)."""
     server = EmbeddedCentral(tmp_path_factory.mktemp("writable") / "central.sqlite", seed=7,
                              admin_token=ADMIN_TOKEN)
     server.start()
@@ -25,7 +25,7 @@ def writable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedCentr
     server.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def locked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedCentral]:
     """A server that wants a reader token and has no admin token at all."""
     server = EmbeddedCentral(tmp_path_factory.mktemp("locked") / "central.sqlite", seed=7,

@@ -141,6 +141,11 @@ def test_ack_errors(writable):
 def test_drill_warning_has_every_contract_field(writable):
     warning = drill(writable, severity="red", headline="演练：金沙街道火情", adcode="320612001",
                     description="描述", instruction="疏散", item_code="AQ-03", domain="公共安全")
+    assert set(warning) == {"id", "identifier", "sender", "msg_type", "references", "severity", "severity_name",
+                            "cap_severity", "urgency", "certainty", "headline", "description", "instruction",
+                            "item", "domain", "sent", "expires", "area", "lon", "lat", "source", "status", "state",
+                            "acks"}
+    assert set(warning["area"]) == {"name", "adcode", "polygon", "circle"}
     assert warning["severity"] == "red" and warning["severity_name"] == "红色"
     assert warning["cap_severity"] == "Extreme"
     assert warning["source"] == "drill" and warning["state"] == "active" and warning["msg_type"] == "Alert"

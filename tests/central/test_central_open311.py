@@ -99,6 +99,9 @@ def test_at_most_1000_results(writable, hotline):
         conn.executemany(
             "INSERT OR REPLACE INTO service_requests (service_request_id, status, service_code, requested_datetime) "
             "VALUES (?, 'open', 'T-BULK', ?)",
-            [(f"T-BULK-{n:04d}", (hotline - timedelta(minutes=n)).isoformat(timespec="seconds")) for n in range(1005)])
+            [(f"T-BULK-{n:04d}", (hotline - timedelta(days=300, minutes=n)).isoformat(timespec="seconds"))
+             for n in range(1005)])  # far outside the default window, so other tests never see them
     conn.close()
-    assert len(ids(get(writable, "requests.json", service_code="T-BULK"))) == 1000
+    start = (hotline - timedelta(days=310)).date().isoformat()
+    found = ids(get(writable, "requests.json", service_code="T-BULK", start_date=start))
+    assert found[:2] == ["T-BULK-0000", "T-BULK-0001"] and len(found) == 1000
