@@ -1,0 +1,147 @@
+"""--cap-feed sources over real HTTP: single CAP and Atom feeds, conditional GET, hostile and broken input."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import threading
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from cockpit.core.alerts import AuditLog, CapFeed, Inbox, WarningService, read_audit
+from cockpit.core.alerts.receiver import FeedError
+from cockpit.core.cap import MAX_FEED_BYTES
+
+CAP_DIR = Path(__file__).resolve().parents[1] / "data" / "cap"
+NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
+
+
+class Site:
+    """A tiny real web server: path -> body, with ETag, Last-Modified and 304s; it counts what it serves."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, bytes] = {}
+        self.log: list[tuple[str, int]] = []
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+                body = site.pages.get(self.path)
+                if body is None:
+                    status, body = 404, b"<html><body>not found</body></html>"
+                    self.send_response(status)
+                else:
+                    etag = '"' + hashlib.sha1(body).hexdigest() + '"'
+                    if self.headers.get("If-None-Match") == etag:
+                        site.log.append((self.path, 304))
+                        self.send_response(304)
+                        self.send_header("ETag", etag)
+                        self.end_headers()
+                        return
+                    status = 200
+                    self.send_response(200)
+                    self.send_header("ETag", etag)
+                    self.send_header("Last-Modified", "Tue, 24 Nov 2026 12:00:00 GMT")
+                site.log.append((self.path, status))
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def site():
+    served = Site()
+    yield served
+    served.close()
+
+
+def test_a_single_cap_message_then_304_when_unchanged(site):
+    site.pages["/alert.cap"] = (CAP_DIR / "weather.cap").read_bytes()
+    feed = CapFeed(site.url + "/alert.cap")
+    batch = feed.fetch()
+    assert [m.headline for m in batch.messages] == [
+        "Flash Flood Watch issued August 30 at 4:07AM MDT expiring August 30 at 12:00PM MDT by NWS GreatFalls"]
+    assert batch.messages[0].level == "orange" and batch.messages[0].source == "feed"
+    assert batch.server_now is not None  # the server's Date, for expiry
+    assert feed.fetch().messages == []
+    assert site.log == [("/alert.cap", 200), ("/alert.cap", 304)]
+
+
+def test_an_atom_feed_with_embedded_alerts_and_an_index_feed_with_links(site):
+    site.pages["/feed.atom"] = (CAP_DIR / "weather.atom").read_bytes()
+    assert [m.identifier for m in CapFeed(site.url + "/feed.atom").fetch().messages] == [
+        "NOAA-NWS-ALERTS-MT20120830100700TFXFlashFloodWatchTFX20120830180000MT"]
+    index = (CAP_DIR / "earthquake_index.atom").read_text().replace(
+        "http://earthquake.usgs.gov/earthquakes/catalogs/cap/us2010apcd", site.url + "/cap/us2010apcd")
+    site.pages["/index.atom"] = index.encode()
+    site.pages["/cap/us2010apcd"] = (CAP_DIR / "earthquake.cap").read_bytes()
+    feed = CapFeed(site.url + "/index.atom")
+    assert [m.identifier for m in feed.fetch().messages] == ["USGS-earthquakes-us2010apcd.6.20100831T000925.496Z"]
+    site.pages["/index.atom"] = index.replace("USGS M5+", "USGS M5+ (updated)").encode()
+    assert feed.fetch().messages == []  # the linked message is fetched once, not on every poll
+    assert site.log.count(("/cap/us2010apcd", 200)) == 1
+
+
+def test_broken_entries_are_reported_and_the_rest_kept(site):
+    site.pages["/feed.atom"] = (CAP_DIR / "weather_invalid.atom").read_bytes()
+    batch = CapFeed(site.url + "/feed.atom").fetch()
+    assert batch.messages == [] and "comma" in batch.problems[0]
+
+
+@pytest.mark.parametrize("body, words", [
+    ((CAP_DIR / "xee.cap").read_bytes(), "DTD"),
+    (b"<html><body>502 Bad Gateway</body></html>", "HTML"),
+    (b"", "empty"),
+    (b"<alert>" + b" " * (MAX_FEED_BYTES + 10) + b"</alert>", "KiB"),
+])
+def test_hostile_or_broken_sources_raise_a_clear_feed_error(site, body, words):
+    site.pages["/bad"] = body
+    with pytest.raises(FeedError, match=words):
+        CapFeed(site.url + "/bad").fetch()
+
+
+def test_an_unreachable_or_missing_source_is_a_feed_error(site):
+    with pytest.raises(FeedError, match="404"):
+        CapFeed(site.url + "/nothing-here").fetch()
+    with pytest.raises(FeedError, match="could not be read"):
+        CapFeed("http://127.0.0.1:9/feed", timeout=(0.5, 0.5)).fetch()
+
+
+def test_the_service_turns_a_feed_into_warnings_once_with_an_audit_trail(site, tmp_path, caplog):
+    site.pages["/alert.cap"] = (CAP_DIR / "wcatwc-warning.cap").read_bytes()
+    site.pages["/bad.cap"] = (CAP_DIR / "xee.cap").read_bytes()
+    inbox = Inbox(tmp_path / "warnings.sqlite")
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    good, bad = CapFeed(site.url + "/alert.cap", interval_s=0.05), CapFeed(site.url + "/bad.cap", interval_s=0.05)
+    service = WarningService(inbox, feeds=(good, bad), audit=audit)
+
+    async def run() -> None:
+        service.start()
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            if site.log.count(("/alert.cap", 304)) >= 2:
+                break
+        await service.stop()
+
+    asyncio.run(run())
+    (record,) = inbox.records()
+    assert record.level == "red" and record.message.msg_type == "Update"
+    entries = read_audit(audit.path)
+    assert [e["event"] for e in entries] == ["received"]
+    assert entries[0]["identifier"] == "PAAQ-2-lqw6d6" and entries[0]["sender"] == "http://newwcatwc.arh.noaa.gov/tsuPortal/"
+    assert "CAP source refused or unreadable" in caplog.text and "DTD" in caplog.text
+    inbox.close()
