@@ -61,15 +61,17 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from central.sim import Simulator  # imported late: --dump-openapi needs no simulator
 
-        db = Database(settings.db)
-        simulator = Simulator(settings.db, seed=settings.seed, speed=settings.speed)
-        await run_in_threadpool(simulator.start)  # a new database is backfilled first
-        app.state.db, app.state.sim, app.state.speed = db, simulator, settings.speed
+        db = Database(settings.db)  # first: the schema exists before the simulator writes
         try:
-            yield
+            simulator = Simulator(settings.db, seed=settings.seed, speed=settings.speed)
+            await run_in_threadpool(simulator.start)  # a new database is backfilled first
+            app.state.db, app.state.sim, app.state.speed = db, simulator, settings.speed
+            try:
+                yield
+            finally:
+                warnings.BELL.close()
+                simulator.stop()
         finally:
-            warnings.BELL.close()
-            simulator.stop()
             db.close()
 
     problems = {status: {"model": models.Problem} for status in (400, 401, 403, 404, 503)}
