@@ -13,6 +13,7 @@ import ipaddress
 import json
 import logging
 import socket
+import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,7 +29,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from central import capio, models, open311, warnings
-from central.db import Database
+from central.db import Database, SchemaTooNewError
 from central.http import ApiError, ETagMiddleware, Guard, install_error_handlers
 from cockpit.core import geo
 from cockpit.core.cap import MAX_CAP_BYTES, CapError, parse_cap
@@ -341,6 +342,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.dump_openapi:
         args.dump_openapi.write_text(openapi_text(app), encoding="utf-8")
         return 0
+    try:
+        Database(args.db).close()  # a file that is not our database fails here, in words, not mid-start
+    except (sqlite3.DatabaseError, SchemaTooNewError) as exc:
+        hint = " (does its folder exist, and may this user write there?)" if "unable to open" in str(exc) else ""
+        print(f"cockpit-central: cannot use {args.db} as the database: {exc}{hint}", file=sys.stderr)
+        return 2
     try:
         sock = _bind(args.host, args.port)
     except OSError as exc:

@@ -69,3 +69,13 @@ def test_busy_port_and_bad_speed_are_told_plainly(tmp_path):
     result = subprocess.run([sys.executable, "-m", "central", "--speed", "0"], cwd=ROOT, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 2 and "--speed" in result.stderr
+
+
+def test_a_file_that_is_no_database_is_refused_in_words(tmp_path):
+    text = tmp_path / "notes.sqlite"
+    text.write_text("meeting notes, not a database " * 20, encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "central", "--port", "0", "--db", str(text)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "cannot use" in result.stderr and "not a database" in result.stderr
+    assert text.read_text(encoding="utf-8").startswith("meeting notes")  # untouched
