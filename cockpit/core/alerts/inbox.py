@@ -49,7 +49,7 @@ CREATE TABLE IF NOT EXISTS acks (
     by_name TEXT NOT NULL,
     client TEXT NOT NULL,
     at TEXT NOT NULL,
-    state TEXT NOT NULL,            -- pending, sent, refused, local (nobody to tell)
+    state TEXT NOT NULL,            -- pending, sent, refused, local (nobody to tell), elsewhere
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT NOT NULL DEFAULT '',
     sent_at TEXT
@@ -215,8 +215,10 @@ class Inbox:
 
     # ------------------------------------------------------------ acknowledging
 
-    def acknowledge(self, local_id: int, by: str, client: str, now: datetime) -> WarningRecord | None:
-        """Store the acknowledgement (and queue it for the central API); None if it was already acknowledged."""
+    def acknowledge(self, local_id: int, by: str, client: str, now: datetime, *,
+                    elsewhere: bool = False) -> WarningRecord | None:
+        """Store the acknowledgement (and queue it for the central API, unless it was made `elsewhere` and
+        learnt from there); None if it was already acknowledged."""
         with self._transaction() as db:
             row = db.execute("SELECT id, origin, acked_at FROM messages WHERE local_id = ?", (local_id,)).fetchone()
             if row is None:
@@ -229,7 +231,7 @@ class Inbox:
                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
                        (str(uuid.uuid4()), local_id, row["id"], by, client,
                         now.astimezone().isoformat(timespec="seconds"),
-                        "pending" if row["origin"] == CENTRAL else "local"))
+                        "elsewhere" if elsewhere else "pending" if row["origin"] == CENTRAL else "local"))
             return self._get(db, local_id)
 
     def pending_acks(self) -> list[PendingAck]:

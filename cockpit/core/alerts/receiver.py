@@ -83,6 +83,11 @@ class CentralFeed:
         # Its own connections: a hanging long poll must not hold a panel's request back.
         self.poll_client = ApiClient(base_url, token=token, ca_bundle=ca_bundle, timeout=(3.05, wait_s + 15))
         self.post_client = ApiClient(base_url, token=token, ca_bundle=ca_bundle, timeout=(3.05, 10.0))
+        self._session = requests.Session()  # for single warnings, which the shared client has no call for
+        self._session.trust_env = False
+        self._session.verify = ca_bundle or True
+        if token:
+            self._session.headers["Authorization"] = f"Bearer {token}"
 
     def set_base_url(self, base_url: str) -> None:
         """Follow the server to a new address (the embedded one restarts on a new port)."""
@@ -131,9 +136,24 @@ class CentralFeed:
             sent += 1
         return sent
 
+    def acks_made_elsewhere(self, warning_ids: list[str]) -> dict[str, dict]:
+        """{warning id: its first ack} for those of these warnings someone acknowledged at another client."""
+        found = {}
+        for warning_id in warning_ids:
+            try:
+                response = self._session.get(f"{self.base_url}/api/v1/warnings/{quote(warning_id, safe='')}",
+                                             timeout=(3.05, 10.0))
+                acks = response.json().get("acks") if response.status_code == 200 else None
+            except (requests.RequestException, ValueError, AttributeError):
+                return found  # the server is away: the next round asks again
+            if acks and isinstance(acks[0], dict):
+                found[warning_id] = acks[0]
+        return found
+
     def close(self) -> None:
         self.poll_client.close()
         self.post_client.close()
+        self._session.close()
 
 
 class FeedError(Exception):

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from cockpit.core.alerts.audit import AuditLog
 from cockpit.core.alerts.inbox import Change, Inbox
-from cockpit.core.alerts.model import WarningMessage, WarningRecord
+from cockpit.core.alerts.model import CENTRAL, WarningMessage, WarningRecord
 from cockpit.core.alerts.receiver import (
     CapFeed,
     CentralFeed,
@@ -35,12 +35,14 @@ class WarningService:
     def __init__(self, inbox: Inbox, *, central: CentralFeed | None = None, feeds: tuple[CapFeed, ...] = (),
                  audit: AuditLog | None = None, policy: ReminderPolicy | None = None,
                  on_change: Callable[[list[Change]], None] | None = None,
-                 expire_every_s: float = 5.0, ack_retry_s: float = 10.0, max_backoff_s: float = 30.0) -> None:
+                 expire_every_s: float = 5.0, ack_retry_s: float = 10.0, max_backoff_s: float = 30.0,
+                 ack_sync_s: float = 15.0) -> None:
         self.inbox, self.central, self.feeds, self.audit = inbox, central, list(feeds), audit
         self.policy = policy or ReminderPolicy()
         self.on_change = on_change or (lambda changes: None)
         self.clock = ServerClock()
         self.expire_every_s, self.ack_retry_s, self.max_backoff_s = expire_every_s, ack_retry_s, max_backoff_s
+        self.ack_sync_s = ack_sync_s  # how often to learn of acks made at other clients (0: never)
         self.last_error: str = ""  # the receiver's latest trouble, for a status line ("" when well)
         self._executor = DaemonThreadExecutor("warnings-io")
         self._tasks: list[asyncio.Task] = []
@@ -53,6 +55,8 @@ class WarningService:
         self._ack_kick = asyncio.Event()
         if self.central is not None:
             self._tasks += [asyncio.ensure_future(self._central_loop()), asyncio.ensure_future(self._ack_loop())]
+            if self.ack_sync_s > 0:
+                self._tasks.append(asyncio.ensure_future(self._ack_sync_loop()))
         self._tasks += [asyncio.ensure_future(self._feed_loop(feed)) for feed in self.feeds]
         self._tasks.append(asyncio.ensure_future(self._expire_loop()))
 
@@ -132,6 +136,33 @@ class WarningService:
     async def send_acks_once(self) -> int:
         assert self.central is not None
         return await asyncio.get_running_loop().run_in_executor(self._executor, self.central.send_acks, self.inbox)
+
+    async def sync_acks_once(self) -> list[WarningRecord]:
+        """Learn which waiting warnings were acknowledged at another client, and stop reminding of them."""
+        assert self.central is not None
+        waiting = {r.id: r for r in self.inbox.needing_attention() if r.message.origin == CENTRAL}
+        if not waiting:
+            return []
+        found = await asyncio.get_running_loop().run_in_executor(
+            self._executor, self.central.acks_made_elsewhere, list(waiting))
+        done = []
+        for warning_id, ack in found.items():
+            record = self.inbox.acknowledge(waiting[warning_id].local_id, str(ack.get("by", "")),
+                                            str(ack.get("client", "")), datetime.now(UTC), elsewhere=True)
+            if record is not None:
+                self._audit("acknowledged", record, by=record.acked_by, client=str(ack.get("client", "")))
+                done.append(record)
+        if done:
+            self.on_change([Change("acknowledged", record) for record in done])
+        return done
+
+    async def _ack_sync_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.ack_sync_s)
+            try:
+                await self.sync_acks_once()
+            except Exception:
+                log.exception("could not learn of acknowledgements made elsewhere")
 
     async def _central_loop(self) -> None:
         backoff = 1.0
