@@ -67,6 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
             simulator = Simulator(settings.db, seed=settings.seed, speed=settings.speed)
             await run_in_threadpool(simulator.start)  # a new database is backfilled first
             app.state.db, app.state.sim, app.state.speed = db, simulator, settings.speed
+            log.info("serving %s (seed %d, speed %g)", settings.db, settings.seed, settings.speed)
             try:
                 yield
             finally:
@@ -214,13 +215,17 @@ def _admin_routes() -> APIRouter:
         try:
             alert = await run_in_threadpool(parse_cap, data)
         except CapError as exc:
+            log.warning("refused a CAP message (%d bytes): %s", len(data), exc)
             raise ApiError(CAP_ERROR_STATUS.get(exc.code, 400), str(exc), code=f"cap_{exc.code}") from None
         sim = _sim(request)
         try:
             found, created = await run_in_threadpool(
                 lambda: capio.ingest(request.app.state.db.conn(), alert, now=sim.now()))
         except capio.IngestError as exc:
+            log.warning("refused CAP %s from %s: %s", alert.identifier, alert.sender, exc)
             raise ApiError(400, str(exc), code="cap_not_a_warning") from None
+        log.info("%s CAP %s %s from %s as %s", "ingested" if created else "already had", alert.msg_type,
+                 alert.identifier, alert.sender, found["id"])
         return JSONResponse(found, status_code=201 if created else 200,
                             headers={"Location": f"/api/v1/warnings/{found['id']}"})
 
