@@ -160,6 +160,8 @@ class Inbox:
             (message.id, message.origin, key, message.msg_type, message.level, _text(message.expires),
              message.to_json(), state, _text(received_at))).lastrowid
         changes = [Change("received", self._get(db, local_id))]
+        if state == "expired" and message.state != "expired":
+            changes.append(Change("expired", changes[0].record))  # over before it arrived: say so
         for ref in message.reference_keys:
             db.execute("INSERT INTO refs (local_id, cap_key) VALUES (?, ?)", (local_id, _key_text(ref)))
             target = db.execute("SELECT local_id, state FROM messages WHERE cap_key = ?",
