@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 from PySide6.QtCore import QRect, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPen
 
 from cockpit.charts import palette
 from cockpit.charts.base import BlockError, Chart, elided, fitted, items_of, number, shown, split_value
@@ -54,14 +54,19 @@ class KpiTiles(Chart):
         pad = palette.scaled(6, self.scale)
         inner = cell.adjusted(pad, pad * 0.6, -pad, -pad * 0.6)
         numeral, suffix = split_value(shown(tile.value, tile.unit))
-        label_px = min(15.0, inner.height() * 0.22 / self.scale)
-        value_px = min(34.0, inner.height() * 0.52 / self.scale)
-        numeral_font = fitted(numeral + suffix, inner.width() * 0.98, value_px, self.scale, bold=True)
-        suffix_font = palette.font(max(8.0, numeral_font.pixelSize() * 0.45 / self.scale), self.scale)
-        painter.setFont(numeral_font)
-        numeral_width = painter.fontMetrics().horizontalAdvance(numeral)
-        painter.setFont(suffix_font)
-        suffix_width = painter.fontMetrics().horizontalAdvance(suffix) + (pad // 3 if suffix else 0)
+        value_px = min(36.0, inner.height() * 0.5 / self.scale)
+        numeral_font = palette.font(value_px, self.scale, bold=True)
+        suffix_font = palette.font(value_px * 0.45, self.scale)
+        gap = pad // 3 if suffix else 0
+        numeral_width = QFontMetrics(numeral_font).horizontalAdvance(numeral)
+        suffix_width = QFontMetrics(suffix_font).horizontalAdvance(suffix) + gap
+        if numeral_width + suffix_width > inner.width():  # shrink both, keeping their proportion
+            shrink = inner.width() / (numeral_width + suffix_width)
+            numeral_font.setPixelSize(max(6, int(numeral_font.pixelSize() * shrink)))
+            suffix_font.setPixelSize(max(6, int(suffix_font.pixelSize() * shrink)))
+            numeral_width = QFontMetrics(numeral_font).horizontalAdvance(numeral)
+            suffix_width = QFontMetrics(suffix_font).horizontalAdvance(suffix) + gap
+        label_px = min(15.0, inner.height() * 0.2 / self.scale, numeral_font.pixelSize() * 0.6 / self.scale)
         left = inner.left() + max(0.0, (inner.width() - numeral_width - suffix_width) / 2)
         baseline = inner.top() + inner.height() * 0.6
         painter.setFont(numeral_font)
@@ -69,7 +74,7 @@ class KpiTiles(Chart):
         painter.drawText(int(left), int(baseline), numeral)
         painter.setFont(suffix_font)
         painter.setPen(QColor(palette.TEXT_DIM))
-        painter.drawText(int(left + numeral_width + pad // 3), int(baseline), suffix)
+        painter.drawText(int(left + numeral_width + gap), int(baseline), suffix)
         painter.setFont(fitted(tile.label, inner.width(), label_px, self.scale))
         if painter.font().pixelSize() < palette.scaled(10, self.scale):
             painter.setFont(palette.font(10, self.scale))

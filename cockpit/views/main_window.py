@@ -7,6 +7,7 @@ re-checks staleness. Nothing here waits on the network.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import timedelta, timezone
 
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cockpit.core import geo
 from cockpit.core.catalogue import Catalogue
 from cockpit.core.store import Entry, State, Store
 from cockpit.views.map_view import NantongMap
@@ -62,6 +64,12 @@ class Header(QFrame):
             self.tab_buttons[name] = button
             tab_row.addWidget(button)
         self.tab_buttons[OVERVIEW].setChecked(True)
+        self.warnings = QPushButton("预警 0", self)
+        self.warnings.setObjectName("warningCount")
+        self.warnings.setProperty("waiting", "false")
+        self.warnings.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.warnings.setToolTip("预警列表（快捷键 W）")
+        self.warnings.hide()  # until a warning list is attached
         self.as_of = QLabel(self)
         self.as_of.setObjectName("headerInfo")
         self.connection = QLabel("● 连接中…", self)
@@ -79,11 +87,18 @@ class Header(QFrame):
         layout.addWidget(title)
         layout.addLayout(tab_row)
         layout.addStretch(1)
+        layout.addWidget(self.warnings)
         layout.addLayout(info)
         layout.addWidget(self.clock)
 
     def select(self, name: str) -> None:
         self.tab_buttons[name].setChecked(True)
+
+    def set_warning_count(self, waiting: int) -> None:
+        self.warnings.setText(f"预警 {waiting}")
+        if self.warnings.property("waiting") != ("true" if waiting else "false"):
+            self.warnings.setProperty("waiting", "true" if waiting else "false")
+            self.warnings.style().polish(self.warnings)
 
     def set_connection(self, ok: bool, text: str, detail: str = "") -> None:
         self.connection.setText(text)
@@ -106,6 +121,7 @@ class MainWindow(QMainWindow):
         self._views: dict[str, list] = {}  # endpoint -> the views showing it
         self._page_views: list = []  # views of the domain or panel page, dropped when leaving it
         self.current: tuple[str, str | None] = ("overview", None)
+        self.warning_list: QWidget | None = None
 
         wall = QWidget(self)
         wall.setObjectName("wall")
@@ -175,6 +191,8 @@ class MainWindow(QMainWindow):
         bind(Qt.Key.Key_Right, lambda: self.step_panel(+1))
         bind(Qt.Key.Key_Left, lambda: self.step_panel(-1))
         bind(Qt.Key.Key_F11, self._toggle_fullscreen)
+        bind("W", self.show_warnings)
+        self.header.warnings.clicked.connect(self.show_warnings)
 
     # -- navigation -------------------------------------------------------
     def show_overview(self) -> None:
@@ -201,10 +219,43 @@ class MainWindow(QMainWindow):
         page = QWidget()
         row = QHBoxLayout(page)
         row.setContentsMargins(10, 10, 10, 10)
-        map_widget = NantongMap() if spec.map_layer else None
+        map_widget = None
+        if spec.map_layer:
+            map_widget = NantongMap()
+            self.situation.colour(map_widget)  # until the panel's own regional figures arrive
         row.addWidget(PanelView(spec, "full", map_widget=map_widget, parent=page))
         self._show_page(page, ("panel", panel_id))
         self.header.select(spec.domain)
+
+    # -- warnings (the warning pipeline plugs in here) ---------------------------
+    def set_warning_list(self, widget: QWidget) -> None:
+        """Give the window the warning list; the header's 预警 button and W then show it."""
+        self.warning_list = widget
+        self.pages.addWidget(widget)
+        self.header.warnings.show()
+
+    def set_warning_count(self, waiting: int) -> None:
+        """How many warnings wait for acknowledgement (shown on the header's 预警 button)."""
+        self.header.set_warning_count(waiting)
+
+    def show_warnings(self) -> None:
+        if self.warning_list is None:
+            return
+        self._drop_page()
+        self.pages.setCurrentWidget(self.warning_list)
+        self.current = ("warnings", None)
+        self.header.tabs.setExclusive(False)
+        for button in self.header.tab_buttons.values():
+            button.setChecked(False)
+        self.header.tabs.setExclusive(True)
+
+    def locate(self, lon: float, lat: float, adcode: str = "") -> None:
+        """Show a warning's place on the situation map (NaN lon/lat: its region only)."""
+        self.show_overview()
+        if math.isfinite(lon) and math.isfinite(lat):
+            self.map.fly_to(lon, lat, adcode or None)
+        elif adcode[:6] in {county.adcode for county in geo.counties()}:
+            self.situation.drill(adcode[:6])
 
     def step_panel(self, step: int) -> None:
         """Left/Right: the previous or next panel, when one panel is shown full-size."""
@@ -219,7 +270,7 @@ class MainWindow(QMainWindow):
         kind, which = self.current
         if kind == "panel":
             self.show_domain(self.catalogue.panel(which).domain)
-        elif kind == "domain":
+        elif kind in ("domain", "warnings"):
             self.show_overview()
         else:
             self.situation.back()

@@ -67,6 +67,7 @@ class PanelView(QFrame):
         self.spec, self.mode, self.map_widget = spec, mode, map_widget
         self.entry: Entry | None = None
         self.setObjectName("panel")
+        self.setProperty("mode", mode)
         if mode == "tile":
             self.setCursor(Qt.CursorShape.PointingHandCursor)
             self.setToolTip(f"{spec.title}：点击查看全屏")
@@ -182,6 +183,20 @@ class PanelView(QFrame):
                 chart.show_problem(f"接口未提供数据块 “{name}”")
         if self.map_widget is not None and self.spec.map_layer:
             self._show_points(blocks.get(self.spec.map_layer))
+            self._colour_map(blocks)
+
+    def _colour_map(self, blocks: dict) -> None:
+        """Colour the map by the panel's own ranking of regions, when it has one (e.g. grids per county)."""
+        for block in blocks.values():
+            if not isinstance(block, dict) or block.get("type") != "ranking":
+                continue
+            items = [item for item in block.get("items") or [] if isinstance(item, dict) and item.get("adcode")]
+            lengths = {len(str(item["adcode"])) for item in items}
+            if items and lengths in ({6}, {9}):
+                self.map_widget.set_choropleth({str(item["adcode"]): item.get("value") for item in items},
+                                               label=str(block.get("label", "")), unit=str(block.get("unit", "")),
+                                               level="county" if lengths == {6} else "town")
+                return
 
     def _show_points(self, layer: object) -> None:
         items = layer.get("items") if isinstance(layer, dict) else None

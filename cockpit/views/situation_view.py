@@ -158,16 +158,20 @@ class SituationView(QFrame):
                 self._show_zones(payload.get("zones") or [])
 
     def _recolour(self) -> None:
+        self.colour(self.map, self.drilled)
+
+    def colour(self, target: NantongMap, county: str | None = None) -> None:
+        """Colour `target` by the chosen figure: the counties, or the towns of `county`."""
         payload = self.entry.payload if self.entry is not None else None
         if not isinstance(payload, dict):
             return
-        level = "town" if self.drilled else "county"
+        level = "town" if county else "county"
         values = {str(region.get("adcode")): (region.get("figures") or {}).get(self.figure_id)
                   for region in payload.get("regions") or []
-                  if region.get("level") == level and (self.drilled is None or region.get("parent") == self.drilled)}
+                  if region.get("level") == level and (county is None or region.get("parent") == county)}
         figure = self._figure()
-        self.map.set_choropleth(values, label=str(figure.get("label", "")), unit=str(figure.get("unit", "")),
-                                level=level)
+        target.set_choropleth(values, label=str(figure.get("label", "")), unit=str(figure.get("unit", "")),
+                              level=level)
 
     def _show_zones(self, zones: list[dict]) -> None:
         figure = self._figure()

@@ -76,6 +76,10 @@ def stylesheet(scale: float = 1.0) -> str:
     #zoneTile {{ background: {p.SURFACE_HIGH}; border: {px(1)} solid {p.BORDER}; border-radius: {px(4)}; }}
     #zoneName {{ font-size: {px(12)}; color: {p.TEXT_DIM}; }}
     #zoneValue {{ font-size: {px(18)}; font-weight: bold; color: {p.TEXT}; }}
+    #warningCount {{ background: transparent; border: {px(1)} solid {p.BORDER}; border-radius: {px(4)};
+                     padding: {px(3)} {px(12)}; font-size: {px(16)}; font-weight: bold; color: {p.TEXT_DIM}; }}
+    #warningCount[waiting="true"] {{ background: {level_colour("red")}; color: #ffffff; border-color: #ffffff; }}
+    #panel[mode="domain"] #panelTitle, #panel[mode="full"] #panelTitle {{ font-size: {px(24)}; }}
     #fatal {{ font-size: {px(22)}; font-weight: bold; color: #ffffff; background: {level_colour("red")};
               border-radius: {px(6)}; padding: {px(12)}; }}
     #sectionTitle {{ font-size: {px(16)}; font-weight: bold; color: #ffffff; }}
