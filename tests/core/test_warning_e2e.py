@@ -105,11 +105,13 @@ def test_a_server_killed_and_restarted_during_a_burst_loses_nothing_and_repeats_
         publisher.start()
         await until(lambda: len(published) >= 10, 30, "the burst to start")
         central_server.kill()  # mid-burst, mid-long-poll
-        await asyncio.sleep(0.5)
+        await until(lambda: service.last_error, 10, "the receiver to notice the outage")
+        published_before_restart = len(published)
         new_url = await asyncio.get_running_loop().run_in_executor(None, central_server.start)
         where["url"] = new_url
         service.set_base_url(new_url)  # the embedded server comes back on another port
         await until(lambda: len(published) >= 60, 60, "the burst to finish")
+        assert published_before_restart < 60  # the burst went on across the restart
         await until(lambda: all(inbox.find(i) for i in published), 30, "every published warning")
         stop.set()
         await service.stop()
