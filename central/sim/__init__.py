@@ -147,8 +147,7 @@ class Simulator:
             world.seed_entities(conn, self.seed)
             world.seed_services(conn)
             counters = Counters()
-            for first in range(history_start, detail_start, 60):
-                history.hour(counters, self.seed, first)
+            history.span(counters, self.seed, history_start, detail_start)
             counters.flush(conn)
             set_state(conn, "generated_to", detail_start)
         self._generated_to = detail_start

@@ -1,9 +1,9 @@
-"""Old history as counts only: one numpy draw per simulated hour, per town.
+"""Old history as counts only: a few numpy draws per simulated day.
 
 The recent window gets individual rows (live.py); before it, a month of
 history is kept as the counters the panels read (per town per day, city-wide
-per hour), drawn with the same expected rates, so a new database is ready in a
-second instead of generating a hundred thousand rows nobody lists.
+per hour), drawn with the same expected rates, so a new database is ready in
+about a second instead of generating a hundred thousand rows nobody lists.
 """
 
 from __future__ import annotations
@@ -22,49 +22,65 @@ _SHARES = {
 }
 _CLOSED = {"dispute": ("disputes_resolved", 0.975), "enterprise": ("enterprise_closed", 1.0),
            "rental": ("rentals_closed", 1.0), "hazchem": ("hazchem_rectified", 0.96)}
+_SAMPLE_MIN = 10  # expected rates are sampled every 10 minutes
 
 
-def hour(counters: Counters, seed: int, first_minute: int) -> None:
-    """Count one simulated hour (starting at `first_minute`) without individual rows."""
-    rng = np.random.default_rng([seed, first_minute, 1])
-    day, hour_text = day_key(first_minute), hour_key(first_minute)
-    codes = [t.adcode for t in towns()]
-    share = weights()
-    for metric, value in rates.conditions(seed, first_minute).items():
-        counters.hourly_set[metric, hour_text] = value
-        if metric in ("app_active", "exchange"):
-            counters.day(metric, day, CITY, value)
-    if first_minute == day_start(first_minute):
-        for name, value in rates.water_quality(seed, first_minute).items():
+def span(counters: Counters, seed: int, first: int, last: int) -> None:
+    """Count the whole hours in minutes [first, last), one local day at a time."""
+    start = first
+    while start < last:
+        end = min(last, day_start(start) + 1440)
+        _chunk(counters, seed, start, end)
+        start = end
+
+
+def _chunk(counters: Counters, seed: int, first: int, last: int) -> None:
+    """Hours [first, last) of one local day."""
+    rng = np.random.default_rng([seed, first, last])
+    day = day_key(first)
+    hours = range(first, last, 60)
+    for hour in hours:
+        for metric, value in rates.conditions(seed, hour).items():
+            counters.hourly_set[metric, hour_key(hour)] = value
+            if metric in ("app_active", "exchange"):
+                counters.day(metric, day, CITY, value)
+    if first == day_start(first):
+        for name, value in rates.water_quality(seed, first).items():
             counters.day(f"wq:{name}", day, CITY, value)
-    expected = {kind: sum(rates.per_minute(seed, kind, m) for m in range(first_minute, first_minute + 60, 5)) * 5
-                for kind in _KINDS}
+    expected = {kind: np.array([sum(rates.per_minute(seed, kind, m) for m in range(h, h + 60, _SAMPLE_MIN))
+                                * _SAMPLE_MIN for h in hours]) for kind in _KINDS}
+    codes = [t.adcode for t in towns()]
+    share = weights() / weights().sum()
 
     def per_town(metric: str, counts: np.ndarray) -> None:
         for code, count in zip(codes, counts.tolist(), strict=True):
             if count:
                 counters.day_city(metric, day, code, count)
 
-    calls = rng.poisson(expected["hotline"] * share)
+    def split(kind: str) -> np.ndarray:
+        return rng.multinomial(int(rng.poisson(expected[kind].sum())), share)
+
+    hourly_calls = rng.poisson(expected["hotline"])
+    for hour, count in zip(hours, hourly_calls.tolist(), strict=True):
+        counters.hour("calls", hour_key(hour), count)
+    calls = rng.multinomial(int(hourly_calls.sum()), share)
     closed = rng.binomial(calls, 0.9685)
     rated = rng.binomial(closed, live.RATED)
     per_town("calls", calls)
     per_town("closed", closed)
     per_town("rated", rated)
     per_town("satisfied", rng.binomial(rated, live.SATISFIED))
-    counters.hour("calls", hour_text, int(calls.sum()))
     for channel, count in zip(city.CHANNELS, rng.multinomial(int(calls.sum()), city.CHANNEL_WEIGHTS).tolist(),
                               strict=True):
         counters.day(f"channel:{channel}", day, CITY, count)
-    reported = rng.poisson(expected["grid_event"] * share)
+    reported = split("grid_event")
     per_town("grid_reported", reported)
     per_town("grid_escalated", rng.binomial(reported, live.ESCALATED))
     for kind, table in _SHARES.items():
-        counts = rng.poisson(expected[kind] * share)
+        counts = split(kind)
         per_town(live.METRIC[kind], counts)
-        total = int(counts.sum())
-        names, weights_ = [row[0] for row in table], np.array([row[1] for row in table], dtype=float)
-        for name, count in zip(names, rng.multinomial(total, weights_ / weights_.sum()).tolist(), strict=True):
+        names, parts = [row[0] for row in table], np.array([row[1] for row in table], dtype=float)
+        for name, count in zip(names, rng.multinomial(int(counts.sum()), parts / parts.sum()).tolist(), strict=True):
             if count:
                 counters.day(f"{kind}_type:{name}", day, CITY, count)
         if kind in _CLOSED:
@@ -72,17 +88,22 @@ def hour(counters: Counters, seed: int, first_minute: int) -> None:
             per_town(metric, rng.binomial(counts, p))
         if kind == "volunteer":
             per_town("volunteer_hours", np.round(counts * rng.uniform(30, 60, len(codes)), 1))
-    storm = rates.storm_of_day(seed, day_start(first_minute))
-    if storm and first_minute <= storm.start + storm.minutes // 3 < first_minute + 60:  # as live.py raises it
-        count = int(rng.integers(1, 3))
-        counters.day("warnings:red" if storm.peak_mm_h >= 50 else "warnings:orange", day, CITY, count)
-        counters.day("warnings", day, CITY, count)
-    raised = rng.poisson(expected["warning"] * share)
+    _warnings(counters, rng, seed, first, last, split("warning"), day, per_town)
+
+
+def _warnings(counters: Counters, rng: np.random.Generator, seed: int, first: int, last: int,
+              raised: np.ndarray, day: str, per_town) -> None:
     per_town("warnings", raised)
     total = int(raised.sum())
     urgent = int(rng.binomial(total, live.URGENT_SHARE))
     red = int(rng.binomial(urgent, 0.3))
     blue = int(rng.binomial(total - urgent, 0.26))
-    for level, count in (("red", red), ("orange", urgent - red), ("yellow", total - urgent - blue), ("blue", blue)):
+    levels = {"red": red, "orange": urgent - red, "yellow": total - urgent - blue, "blue": blue}
+    storm = rates.storm_of_day(seed, day_start(first))
+    if storm and first <= storm.start + storm.minutes // 3 < last:  # the rainstorm warning, as live.py raises it
+        count = int(rng.integers(1, 3))
+        levels["red" if storm.peak_mm_h >= 50 else "orange"] += count
+        counters.day("warnings", day, CITY, count)
+    for level, count in levels.items():
         if count:
             counters.day(f"warnings:{level}", day, CITY, count)

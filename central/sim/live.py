@@ -23,7 +23,7 @@ CLOSURE = 0.9725  # share of requests closed in their first weeks (the rest drag
 RATED, SATISFIED = 0.72, 0.9443
 ESCALATED = 0.22  # grid events the grid cannot settle itself: 网格吹哨、部门报到
 FORWARDED = 0.3  # hotline requests that become work orders for a department
-URGENT_SHARE = 0.00192  # red + orange among ordinary warnings: with storms, ≈ 281 a year
+URGENT_SHARE = 0.002  # red + orange among ordinary warnings: with storms, ≈ 281 a year
 EXPIRES_H = {"blue": 1.0, "yellow": 2.0, "orange": 4.0, "red": 6.0}
 ZIPCODES = {"320613": "226001", "320612": "226300", "320614": "226100", "320685": "226600",
             "320682": "226500", "320623": "226400", "320681": "226200"}

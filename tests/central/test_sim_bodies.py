@@ -1,0 +1,152 @@
+"""Every body the simulator serves has exactly the contract's shape (docs/api-contract.md), over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import requests
+import shapely
+from shapely.geometry import Point
+
+from cockpit.core import geo
+
+ROOT = Path(__file__).resolve().parents[2]
+LEVELS = {"red", "orange", "yellow", "blue", "normal"}
+FIGURE_IDS = {"hotline_today", "grid_events_today", "events_open", "warnings_active", "work_orders_overdue",
+              "closure_rate", "satisfaction", "grids"}
+
+
+def contract_panels() -> dict[str, tuple[str, str, dict[str, str]]]:
+    """id -> (domain, title, {block: type}) from the contract's table of panels."""
+    text = (ROOT / "docs" / "api-contract.md").read_text(encoding="utf-8")
+    found = {}
+    for line in text.splitlines():
+        match = re.fullmatch(r"\| `(\w+)` \| (\S+) \| (.+?) \| (`.+) \|", line.strip())
+        if match:
+            pid, domain, title, spec = match.groups()
+            block_types = {}
+            for part in spec.split(", "):
+                name, kind = re.fullmatch(r"`(\w+)`(?: \((\w+)\))?", part).groups()
+                block_types[name] = kind or name
+            found[pid] = (domain, title, block_types)
+    assert len(found) == 16, "the contract's panel table could not be read"
+    return found
+
+
+def get(server, path: str) -> dict:
+    response = requests.get(f"{server.url}{path}", timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def check_block(name: str, block: dict) -> None:
+    kind = block["type"]
+    where = f"block {name}"
+    if kind == "kpis":
+        assert block["items"], where
+        for item in block["items"]:
+            assert item.keys() == {"id", "label", "value", "unit"}, where
+            assert is_number(item["value"]), where
+    elif kind == "series":
+        assert {"label", "unit", "x", "lines"} <= block.keys(), where
+        assert block["x"] and all(datetime.fromisoformat(x).utcoffset() for x in block["x"]), where
+        assert block["x"] == sorted(block["x"]), where
+        for line in block["lines"]:
+            assert len(line["values"]) == len(block["x"]), where
+            assert all(v is None or is_number(v) for v in line["values"]), where
+    elif kind == "ranking":
+        values = [item["value"] for item in block["items"]]
+        assert values and values == sorted(values, reverse=True), where
+        assert all({"name", "value"} <= item.keys() for item in block["items"]), where
+    elif kind == "shares":
+        assert block["items"] and all(is_number(i["value"]) and i["value"] >= 0 for i in block["items"]), where
+        assert sum(i["value"] for i in block["items"]) > 0, where
+    elif kind == "gauge":
+        assert block["min"] <= block["value"] <= block["max"], where
+    elif kind == "funnel":
+        values = [stage["value"] for stage in block["stages"]]
+        assert values and values == sorted(values, reverse=True), f"{where}: a funnel only narrows"
+    elif kind == "table":
+        ids = [column["id"] for column in block["columns"]]
+        assert 0 < len(block["rows"]) <= 50 or not block["rows"], where
+        assert all(set(row) == set(ids) for row in block["rows"]), where
+    elif kind == "points":
+        for item in block["items"]:
+            assert {"id", "name", "lon", "lat", "level"} <= item.keys(), where
+            assert item["level"] in LEVELS, where
+            assert 119.5 < item["lon"] < 122.5 and 31.4 < item["lat"] < 32.9, where
+    else:
+        pytest.fail(f"{where}: unknown type {kind}")
+
+
+def test_meta_lists_the_contracts_panels_and_the_cockpit_catalogue_agrees(central_session):
+    meta = get(central_session, "/api/v1/meta")
+    contract = contract_panels()
+    assert [(p["id"], p["domain"], p["title"]) for p in meta["panels"]] == [
+        (pid, domain, title) for pid, (domain, title, _) in contract.items()]
+    assert meta["domains"] == ["党建引领", "经济发展", "社会治理", "政务服务", "公共安全", "城市运行"]
+    catalogue = json.loads((ROOT / "resources" / "panels.json").read_text(encoding="utf-8"))
+    for entry in catalogue["panels"]:
+        blocks = contract[entry["id"]][2]
+        assert {chart["block"] for chart in entry["charts"]} <= blocks.keys(), entry["id"]
+        if entry.get("map_layer"):
+            assert blocks[entry["map_layer"]] == "points", entry["id"]
+
+
+@pytest.mark.parametrize("panel_id", list(contract_panels()))
+def test_every_panel_has_exactly_the_contracts_blocks(central_session, panel_id):
+    domain, title, block_types = contract_panels()[panel_id]
+    body = get(central_session, f"/api/v1/panels/{panel_id}")
+    assert (body["id"], body["domain"], body["title"]) == (panel_id, domain, title)
+    assert datetime.fromisoformat(body["as_of"]).utcoffset().total_seconds() == 8 * 3600
+    assert {name: block["type"] for name, block in body["blocks"].items()} == block_types
+    for name, block in body["blocks"].items():
+        check_block(name, block)
+
+
+def test_the_situation_has_every_region_zone_and_figure(central_session):
+    body = get(central_session, "/api/v1/situation")
+    assert {f["id"] for f in body["figures"]} == FIGURE_IDS
+    counties = [r for r in body["regions"] if r["level"] == "county"]
+    towns = [r for r in body["regions"] if r["level"] == "town"]
+    assert len(counties) == 7 and all(len(r["adcode"]) == 6 and r["parent"] == "320600" for r in counties)
+    assert len(towns) == 103 and all(len(r["adcode"]) == 9 for r in towns)
+    assert {t["parent"] for t in towns} == {c["adcode"] for c in counties}
+    assert [z["name"] for z in body["zones"]] == ["南通经济技术开发区", "苏锡通科技产业园区", "通州湾示范区"]
+    assert all("geometry" not in z for z in body["zones"])
+    for unit in body["regions"] + body["zones"]:
+        assert unit["figures"].keys() == FIGURE_IDS, unit["name"]
+        assert 0 <= unit["figures"]["closure_rate"] <= 1 and 0 <= unit["figures"]["satisfaction"] <= 1
+    by_code = {r["adcode"]: r["figures"] for r in body["regions"]}
+    assert sum(c["figures"]["grids"] for c in counties) == 8450
+    assert by_code["320612"]["grids"] == 1030
+    for county in counties:  # a county is the sum of its towns
+        members = [t["figures"] for t in towns if t["parent"] == county["adcode"]]
+        for key in ("hotline_today", "grid_events_today", "events_open", "work_orders_overdue", "grids"):
+            assert county["figures"][key] == sum(m[key] for m in members), (county["name"], key)
+    headline = {h["id"]: h["value"] for h in body["headline"]}
+    assert headline["hotline_today"] == sum(c["figures"]["hotline_today"] for c in counties)
+    assert headline["warnings_active"] == len(body["warnings"])
+
+
+def test_events_lie_inside_their_town_cells_and_warnings_are_active(central_session):
+    body = get(central_session, "/api/v1/situation")
+    assert 0 < len(body["events"]) <= 3000
+    cells = geo.town_cells()
+    for event in body["events"]:
+        assert {"id", "kind", "title", "lon", "lat", "adcode", "state", "time"} <= event.keys()
+        assert shapely.covers(cells[event["adcode"]], Point(event["lon"], event["lat"])), event
+    assert len({e["id"] for e in body["events"]}) == len(body["events"])
+    times = [e["time"] for e in body["events"]]
+    assert times == sorted(times, reverse=True)
+    assert body["warnings"], "a simulated city always has some warnings in force"
+    assert all(w["state"] == "active" and w["severity"] in {"red", "orange", "yellow", "blue"}
+               for w in body["warnings"])
