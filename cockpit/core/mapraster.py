@@ -167,32 +167,45 @@ def rings(geometries) -> Rings:
     return Rings(coords, starts, owner[part_of_ring], part_of_ring, ~holes[part_of_ring])
 
 
-def display_codes(cells: np.ndarray, cell_set: CellSet, *, grid_edges: bool,
-                  stripe_period: int = 12) -> np.ndarray:
-    """Label image (uint16 cell code per pixel, 0 outside) -> uint16 display codes with hatch and borders.
+@cache
+def view_rings(level: str, county: str | None = None) -> Rings:
+    """The rings of a view's counties, towns or grid cells: pure geometry, shared by every map."""
+    if level == "county":
+        return rings([c.geometry for c in geo.counties() if county is None or c.adcode == county])
+    return rings(cell_set(level, county).geometries)
 
-    Runs once per resize or drill with few whole-image passes: the stripe is added everywhere (the
-    outside code maps to the background in every variant), borders come from comparing neighbours,
-    and town borders are looked for only where two cells meet."""
+
+def display_codes(cells: np.ndarray, towns: np.ndarray, cell_set: CellSet, *, grid_edges: bool,
+                  stripe_period: int = 12) -> np.ndarray:
+    """Label images (uint16 cell and town code per pixel, 0 outside) -> uint16 display codes.
+
+    Runs once per resize or drill with few whole-image passes: the hatch stripe is added everywhere
+    (the outside code maps to the background in every variant) and borders come from comparing
+    neighbours: grid borders 1 px, town borders 2 px (both sides)."""
     stride = cell_set.stride
     if VARIANTS * stride > np.iinfo(np.uint16).max:
         raise ValueError(f"{cell_set.size} cells are too many for 16-bit display codes")
     codes = cells + _stripes(cells.shape, stripe_period, stride * STRIPE)
-    flat_cells, flat_codes = cells.reshape(-1), codes.reshape(-1)
+    flat_codes = codes.reshape(-1)
     width = cells.shape[1]
-    right = np.flatnonzero((cells[:, 1:] != cells[:, :-1]).reshape(-1))
-    right += right // (width - 1)  # index in the (h, w - 1) comparison -> index of the left pixel
-    down = np.flatnonzero((cells[1:] != cells[:-1]).reshape(-1))
     if grid_edges and cell_set.level == "grid":
-        for edge in (right, down):
+        flat_cells = np.ascontiguousarray(cells).reshape(-1)
+        for edge in _borders(cells):
             flat_codes[edge] = flat_cells[edge] + np.uint16(stride * GRID_EDGE)
-    town = cell_set.town_of
-    for first, step in ((right, 1), (down, width)):
-        other = first + step
-        crossing = town[flat_cells[first]] != town[flat_cells[other]]
-        for side in (first[crossing], other[crossing]):
-            flat_codes[side[flat_cells[side] > 0]] = cell_set.town_border
+    flat_towns = np.ascontiguousarray(towns).reshape(-1)
+    for edge, step in zip(_borders(towns), (1, width), strict=True):
+        for side in (edge, edge + step):
+            flat_codes[side[flat_towns[side] > 0]] = cell_set.town_border
     return codes
+
+
+def _borders(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Flat indexes of pixels whose right neighbour, and of those whose lower neighbour, differs."""
+    width = labels.shape[1]
+    right = np.flatnonzero(labels[:, 1:] != labels[:, :-1])
+    right += right // (width - 1)  # index in the (h, w - 1) comparison -> index of the left pixel
+    down = np.flatnonzero(labels[1:] != labels[:-1])
+    return right, down
 
 
 def paint_codes(lut: np.ndarray, codes: np.ndarray, out: np.ndarray, scratch: np.ndarray) -> None:

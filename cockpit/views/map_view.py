@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import shiboken6
 from pyqtgraph.Qt.internals import PrimitiveArray
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -49,6 +49,7 @@ from cockpit.core.mapraster import (
     RAMP,
     CellSet,
     Projection,
+    Rings,
     Scale,
     SparseOverlay,
     cell_set,
@@ -59,6 +60,7 @@ from cockpit.core.mapraster import (
     rings,
     scratch_for,
     unit_coordinates,
+    view_rings,
 )
 from cockpit.core.paths import resource
 from cockpit.views.fonts import FONT_FILES
@@ -77,6 +79,7 @@ PULSE_PERIOD_S = 1.2
 class _Frame:
     """Everything that depends on the size and the view, built once per resize or drill."""
 
+    key: tuple
     size: QSize
     projection: Projection
     cells: CellSet
@@ -86,6 +89,7 @@ class _Frame:
     image: QImage  # the static picture; recolours write into its pixels
     pixels: np.ndarray  # a numpy view of image's pixels
     scratch: np.ndarray
+    label_images: tuple[QImage, ...]  # the memory `labels` views
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,14 +126,18 @@ class NantongMap(QWidget):
         self._pulse: tuple[float, float, str, str | None] | None = None  # lon, lat, level, adcode
         self._scale: float | None = None
         self._polygons: dict[tuple[str, str | None], list] = {}
-        self._frame: _Frame | None = None
-        self._static: QImage | None = None
+        self._frame: _Frame | None = None  # the current view's frame
+        self._frames: dict[tuple, _Frame] = {}  # the city's frame is kept while drilled: going back is instant
+        self._look = 0  # bumped whenever what the static picture shows changes
+        self._painted: dict[tuple, int] = {}  # frame key -> the look its image shows
         self._names: list[tuple[QPointF, QImage]] = []
+        self._names_for: tuple | None = None
         self._show_names = True
         self._fragments: list[tuple[PrimitiveArray, QPixmap]] | None = None
         self._sprites: dict[tuple[str, int], QPixmap] = {}
         self._hover: str | None = None
         self._area: tuple | None = None  # cached outline of the pulsing warning's area
+        self.changed_rect: QRect | None = None  # device pixels the last points change repaints (None: all)
 
     # -- what the window calls ------------------------------------------------
     def set_choropleth(self, values: dict[str, float | None], *, label: str, unit: str,
@@ -137,12 +145,8 @@ class NantongMap(QWidget):
         """Colour each region at `level` by its value; None (or a missing region) shows as no data."""
         if level not in LEVELS:
             raise ValueError(f"a choropleth level is one of {', '.join(LEVELS)}, not {level!r}")
-        needs_new_raster = self._raster_level_for(level) != self._raster_level_for(self._level)
         self._values, self._label, self._unit, self._level = dict(values), label, unit, level
-        if needs_new_raster:
-            self._frame = None
-        self._static = None
-        self.update()
+        self._restyle()
 
     def set_points(self, layer: str, items: list[dict]) -> None:
         """Show the points of one layer; each item has lon, lat and level (red/orange/yellow/blue/normal)."""
@@ -153,14 +157,35 @@ class NantongMap(QWidget):
             level = np.fromiter((LEVEL_INDEX[item.get("level", "normal")] for item in items), np.intp, count)
         except (KeyError, TypeError, ValueError, AttributeError):
             raise ValueError(_bad_point(layer, items)) from None
+        old = self._layers.get(layer)
         self._layers[layer] = _Points(lon, lat, level)
-        self._fragments = None
-        self.update()
+        self._points_changed(old, self._layers[layer])
 
     def clear_points(self, layer: str) -> None:
-        if self._layers.pop(layer, None) is not None:
-            self._fragments = None
+        old = self._layers.pop(layer, None)
+        if old is not None:
+            self._points_changed(old, None)
+
+    def _points_changed(self, old: _Points | None, new: _Points | None) -> None:
+        """Only the points moved: repaint the rectangle they were and are in, not the whole wall."""
+        self._fragments = None
+        if not self._up_to_date():
+            self.changed_rect = None
             self.update()
+            return
+        reach = math.ceil(8 * self._text_scale()) + 2  # the largest sprite's radius, and a margin
+        rect = QRect()
+        for points in (old, new):
+            if points is not None and len(points.lon):
+                x, y = self._frame.projection.to_pixels(points.lon, points.lat)
+                x, y = x[np.isfinite(x) & np.isfinite(y)], y[np.isfinite(x) & np.isfinite(y)]
+                if len(x):
+                    rect |= QRect(QPoint(int(x.min()) - reach, int(y.min()) - reach),
+                                  QPoint(int(x.max()) + reach, int(y.max()) + reach))
+        self.changed_rect = rect & QRect(QPoint(0, 0), self._frame.size)
+        dpr = self.devicePixelRatioF()
+        self.update(QRectF(rect.x() / dpr, rect.y() / dpr, rect.width() / dpr, rect.height() / dpr)
+                    .toAlignedRect())
 
     def drill(self, county_adcode: str | None) -> None:
         """Show one county with its towns, or the whole city (None). No animation: a wall needs no waiting."""
@@ -169,7 +194,6 @@ class NantongMap(QWidget):
         if county_adcode == self._drill:
             return
         self._drill = county_adcode
-        self._frame = self._static = None
         self._fragments = None
         self.update()
         self.drill_changed.emit(county_adcode)
@@ -184,13 +208,11 @@ class NantongMap(QWidget):
         self._pulse = (float(lon), float(lat), level if level in POINT_LEVELS else "red", adcode)
         if county is not None:
             self.drill(county)
-        self._static = None
         _PulseClock.instance().attach(self)
         self.update()
 
     def clear_pulse(self) -> None:
         self._pulse = None
-        self._static = None
         _PulseClock.instance().detach(self)
         self.update()
 
@@ -199,22 +221,18 @@ class NantongMap(QWidget):
 
         Each zone: {"code", "name", "value"} with the value in the choropleth's unit (None = no data)."""
         self._zones = [dict(z) for z in zones]
-        self._static = None
-        self.update()
+        self._restyle()
 
     def set_show_grids(self, show: bool) -> None:
         if show != self._show_grids:
             self._show_grids = show
-            self._frame = self._static = None
-            self.update()
+            self._restyle()
 
     def set_scale(self, scale: float | None) -> None:
         """Text scale (1.0 at 1920x1080); None follows the window's size."""
         self._scale = scale
-        self._static = None
         self._sprites.clear()
-        self._fragments = None
-        self.update()
+        self._restyle()
 
     def set_show_names(self, show: bool) -> None:
         """Region names on or off (a small map may want the colours alone)."""
@@ -238,17 +256,24 @@ class NantongMap(QWidget):
         code = self._label_at(x, y)
         if code is None:
             return None
-        frame = self._frame
+        frame = self._ensure_frame()
         if self._drill is None:
             return frame.cells.county_codes[frame.cells.county_of[code]]
         return frame.cells.town_codes[frame.cells.town_of[code]]
 
-    def render_image(self, target: QImage | None = None) -> QImage:
-        """Paint the current map into `target` (or a new image the widget's size) and return it."""
+    def render_image(self, target: QImage | None = None, *, changed_only: bool = False) -> QImage:
+        """Paint the map into `target` (or a new image the widget's size) and return it.
+
+        changed_only: `target` holds the previous frame; repaint only `changed_rect`, as the widget
+        itself does after set_points (the benchmarks time this path)."""
         size = self._device_size()
         image = target if target is not None else QImage(size, QImage.Format.Format_RGB32)
+        clip = self.changed_rect if changed_only and self._up_to_date() else None
         with _painting(image) as painter:
+            if clip is not None:
+                painter.setClipRect(clip)
             self._paint(painter)
+        self.changed_rect = None
         return image
 
     # -- Qt events ------------------------------------------------------------
@@ -259,7 +284,6 @@ class NantongMap(QWidget):
             self._paint(painter)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
-        self._frame = self._static = None
         self._fragments = None
         super().resizeEvent(event)
 
@@ -301,10 +325,26 @@ class NantongMap(QWidget):
             self._paint_area(painter, self._frame)
             self._paint_pulse(painter)
 
+    def _restyle(self) -> None:
+        self._look += 1
+        self._fragments = None
+        self.update()
+
+    def _frame_key(self) -> tuple:
+        size = self._device_size()
+        edges = self._show_grids or self._level == "grid"
+        return (self._raster_level_for(self._level), self._drill, size.width(), size.height(), edges,
+                self._text_scale())
+
+    def _up_to_date(self) -> bool:
+        """Is the current frame's picture what the map should show now (only points may differ)?"""
+        frame = self._frame
+        return frame is not None and frame.key == self._frame_key() and self._painted.get(frame.key) == self._look
+
     def _ensure_static(self) -> QImage:
         """Recolour: one table lookup into the frame's pixels, the outlines blended back, legend on top."""
-        if self._static is None:
-            frame = self._ensure_frame()
+        frame = self._ensure_frame()
+        if self._painted.get(frame.key) != self._look:
             codes, values = self._choropleth_values(frame.cells)
             scale = Scale.of(values)
             paint_codes(colour_table(frame.cells, self._level, values, scale), frame.codes, frame.pixels,
@@ -315,64 +355,66 @@ class NantongMap(QWidget):
                 painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
                 self._paint_zones(painter, frame)
                 self._paint_legend(painter, frame, scale, bool(np.isnan(values).any()))
-            self._static = frame.image
+            self._painted[frame.key] = self._look
+        if self._names_for != (frame.key, self._look):
+            codes, values = self._choropleth_values(frame.cells)
             self._names = self._name_sprites(frame, codes, values)
-        return self._static
+            self._names_for = (frame.key, self._look)
+        return frame.image
 
     def _ensure_frame(self) -> _Frame:
-        """Rasterise for this size and view. One image serves three turns: label image, outline layer,
-        then the static picture that recolours write into."""
-        size = self._device_size()
-        if self._frame is None or self._frame.size != size:
-            self._frame = self._static = None
-            cells = cell_set(self._raster_level_for(self._level), self._drill)
-            projection = Projection.fit(cells.bounds, size.width(), size.height(), margin=0.05)
-            image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
-            labels = self._rasterise(image, cells, projection)
-            codes = display_codes(labels, cells, grid_edges=self._show_grids or self._level == "grid")
-            image.fill(Qt.GlobalColor.transparent)
-            with _painting(image) as painter:
-                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-                self._paint_outlines(painter, cells, projection)
-                self._paint_credits(painter, size)
-            pixels = _pixels(image)
-            overlay = SparseOverlay.from_premultiplied(pixels)
-            image.reinterpretAsFormat(QImage.Format.Format_RGB32)  # opaque from now on: blits are plain copies
-            self._frame = _Frame(size, projection, cells, labels, codes, overlay, image, _pixels(image),
-                                 scratch_for(size.width()))
-            self._fragments = None
-        return self._frame
+        """The current view's frame, from the cache or rasterised now for this size and view."""
+        key = self._frame_key()
+        if self._frame is not None and self._frame.key == key:
+            return self._frame
+        frame = self._frames.get(key) or self._build_frame(key)
+        home = next((k for k in self._frames if k[1] is None and k[2:] == key[2:]), None)
+        self._frames = {k: f for k, f in self._frames.items() if k in (home, key)}
+        self._frames[key] = frame
+        self._painted = {k: v for k, v in self._painted.items() if k in self._frames}
+        self._frame = frame
+        self._fragments = None
+        return frame
 
-    def _rasterise(self, image: QImage, cells: CellSet, projection: Projection) -> np.ndarray:
-        """Label image: each cell filled (no antialiasing) in the colour whose low 16 bits are its code."""
-        size = image.size()
-        image.fill(0)
+    def _build_frame(self, key: tuple) -> _Frame:
+        """Rasterise the view: labels, display codes, the outline overlay, and the picture's image."""
+        level, county, width, height, edges, _ = key
+        size = QSize(width, height)
+        cells = cell_set(level, county)
+        projection = Projection.fit(cells.bounds, width, height, margin=0.05)
+        label_images = self._rasterise(cells, projection, size)
+        labels, towns = (_labels(image) for image in label_images)
+        codes = display_codes(labels, towns, cells, grid_edges=edges)
+        image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(Qt.GlobalColor.transparent)
         with _painting(image) as painter:
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setTransform(_unit_to_pixels(projection))
-            painter.setBrush(QColor.fromRgb(GAP))
-            for _, shape in self._shapes(("county", cells.county), projection):
-                _draw(painter, shape)
-            set_brush, from_rgb = painter.setBrush, QColor.fromRgb
-            for code, shape in self._shapes((cells.level, cells.county), projection):
-                set_brush(from_rgb(code))
-                _draw(painter, shape)
-        words = np.frombuffer(image.constBits(), np.uint16).reshape(size.height(), size.width() * 2)
-        labels = words[:, 0::2] if np.little_endian else words[:, 1::2]
-        labels = np.ascontiguousarray(labels)
-        _fill_gaps(labels)
-        return labels
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            self._paint_outlines(painter, cells, projection)
+            self._paint_credits(painter, size)
+        overlay = SparseOverlay.from_premultiplied(_pixels(image))
+        image.reinterpretAsFormat(QImage.Format.Format_RGB32)  # opaque from now on: blits are plain copies
+        return _Frame(key, size, projection, cells, labels, codes, overlay, image, _pixels(image),
+                      scratch_for(width), label_images)
+
+    def _rasterise(self, cells: CellSet, projection: Projection, size: QSize) -> tuple[QImage, QImage]:
+        """Label images of the cells and of their towns: each polygon filled without antialiasing in a
+        16-bit colour that is its code, so the image's pixels are the labels (no conversion)."""
+        county_shapes = self._shapes(("county", cells.county), projection)
+        cell_image = _label_image(self._shapes((cells.level, cells.county), projection), county_shapes,
+                                  projection, size)
+        if cells.level == "town":
+            town_image = cell_image
+        else:
+            town_image = _label_image(self._shapes(("town", cells.county), projection), county_shapes,
+                                      projection, size)
+        return cell_image, town_image
 
     def _shapes(self, key: tuple[str, str | None], projection: Projection) -> list:
         """(code, QPolygonF or QPainterPath) per polygon, in the view's unit plane (built once per view)."""
         level, county = key
         cache_key = (level, county, projection.lon0, projection.lat0)
         if cache_key not in self._polygons:
-            if level == "county":
-                geometries = [c.geometry for c in geo.counties() if county is None or c.adcode == county]
-            else:
-                geometries = cell_set(level, county).geometries
-            self._polygons[cache_key] = _shapes_of(geometries, projection)
+            self._polygons[cache_key] = _shapes_of(view_rings(level, county), projection)
         return self._polygons[cache_key]
 
     def _paint_outlines(self, painter: QPainter, cells: CellSet, projection: Projection) -> None:
@@ -397,7 +439,7 @@ class NantongMap(QWidget):
         if geometry is None:
             return
         if self._area is None or self._area[0] != (adcode, frame.projection):
-            self._area = ((adcode, frame.projection), [s for _, s in _shapes_of([geometry], frame.projection)])
+            self._area = ((adcode, frame.projection), [s for _, s in _shapes_of(rings([geometry]), frame.projection)])
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setTransform(_unit_to_pixels(frame.projection), combine=True)
@@ -680,12 +722,11 @@ class _PulseClock:
             widget._pulse_tick()
 
 
-def _shapes_of(geometries, projection: Projection) -> list:
+def _shapes_of(ring_set: Rings, projection: Projection) -> list:
     """(label code, drawable) per polygon; holes make a path, the rest stay fast QPolygonFs.
 
     Each QPolygonF is sized, then filled with one memmove from the coordinate array: about three
     times faster than filling it through a numpy view per polygon."""
-    ring_set = rings(geometries)
     unit = np.ascontiguousarray(unit_coordinates(ring_set.coords, projection.lon0, projection.lat0, projection.kx))
     base, point_bytes = unit.ctypes.data, unit.itemsize * 2
     starts = ring_set.starts.tolist()
@@ -713,6 +754,36 @@ def _shapes_of(geometries, projection: Projection) -> list:
 
 def _unit_to_pixels(projection: Projection) -> QTransform:
     return QTransform(projection.scale, 0, 0, projection.scale, projection.ox, projection.oy)
+
+
+def _label_image(shapes: list, county_shapes: list, projection: Projection, size: QSize) -> QImage:
+    """Shapes filled (no antialiasing) in RGB16 colours equal to their codes; county areas first in
+    GAP, so pixels between shapes (shared edges rounded apart) can be told from the outside."""
+    image = QImage(size, QImage.Format.Format_RGB16)
+    image.fill(0)
+    with _painting(image) as painter:
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setTransform(_unit_to_pixels(projection))
+        painter.setBrush(_code_colour(GAP))
+        for _, shape in county_shapes:
+            _draw(painter, shape)
+        set_brush, colour = painter.setBrush, _code_colour
+        for code, shape in shapes:
+            set_brush(colour(code))
+            _draw(painter, shape)
+    _fill_gaps(_labels(image))
+    return image
+
+
+def _code_colour(code: int) -> QColor:
+    """The colour an RGB16 image stores as exactly `code` (Qt truncates 8-bit channels to 5-6-5)."""
+    return QColor((code >> 11) << 3, ((code >> 5) & 0x3F) << 2, (code & 0x1F) << 3)
+
+
+def _labels(image: QImage) -> np.ndarray:
+    """The 16-bit pixels of an RGB16 image as a writable (height, width) array view."""
+    rows = np.frombuffer(image.bits(), np.uint16).reshape(image.height(), image.bytesPerLine() // 2)
+    return rows[:, :image.width()]
 
 
 def _pixels(image: QImage) -> np.ndarray:
@@ -761,18 +832,17 @@ def _inside(labels: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _fill_gaps(labels: np.ndarray) -> None:
-    """Give the few pixels between cells (edges rounded apart) the label of a neighbour."""
-    flat = labels.reshape(-1)
-    gaps = np.flatnonzero(flat == GAP)
-    width = labels.shape[1]
-    for step in (-1, 1, -width, width, -1, 1, -width, width):
-        if gaps.size == 0:
+    """Give the few pixels between cells (edges rounded apart) the label of a neighbour, in place."""
+    height, width = labels.shape
+    rows, cols = np.divmod(np.flatnonzero(labels == GAP), width)  # flatnonzero: 10x faster than nonzero
+    for dy, dx in ((0, -1), (0, 1), (-1, 0), (1, 0)) * 2:
+        if rows.size == 0:
             break
-        neighbours = flat[np.clip(gaps + step, 0, flat.size - 1)]
+        neighbours = labels[np.clip(rows + dy, 0, height - 1), np.clip(cols + dx, 0, width - 1)]
         good = (neighbours != GAP) & (neighbours != 0)
-        flat[gaps[good]] = neighbours[good]
-        gaps = gaps[~good]
-    flat[gaps] = 0
+        labels[rows[good], cols[good]] = neighbours[good]
+        rows, cols = rows[~good], cols[~good]
+    labels[rows, cols] = 0
 
 
 def _label_point(geometry) -> tuple[float, float]:
