@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from central.sim import bodies, city, history, live, world
-from central.sim.clock import MAX_CATCH_UP_MIN, Clock, at_minute, iso, minute_of
-from central.sim.store import Connections, Counters, get_state, prepare, set_state
+from central.sim.clock import MAX_CATCH_UP_MIN, Clock, at_minute, day_start, iso, minute_of
+from central.sim.store import Connections, Counters, get_state, prepare, prune, set_state
 
 log = logging.getLogger("central.sim")
 HISTORY_DAYS = 30
@@ -181,6 +181,8 @@ class Simulator:
                 self._generator.minute(batch, minute, publish=minute >= publish_from)
             batch.write(conn)
             live.advance(conn, iso(at_minute(upto)))
+            if day_start(upto) > day_start(self._generated_to):  # once a simulated day
+                prune(conn, at_minute(upto))
             set_state(conn, "generated_to", upto)
         self._generated_to = upto
         if batch.warnings:

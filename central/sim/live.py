@@ -99,7 +99,11 @@ class Generator:
         counters = batch.counters
         expected = rates.per_minute(self.seed, "hotline", minute)
         storm_share = rates.STORM_CALLS_PER_MM * max(0.0, rain - 8.0) / expected if expected else 0.0
-        for i in range(rates.poisson(rng, expected)):
+        calls = rates.poisson(rng, expected)
+        if calls:
+            key = ("calls_peak_min", hour_key(minute))
+            counters.hourly_max[key] = max(counters.hourly_max.get(key, 0), calls)
+        for i in range(calls):
             town = pick_town(rng)
             service = self.storm_service if rng.random() < storm_share else \
                 rng.choices(self.services, weights=[s.weight for s in self.services])[0]
@@ -128,9 +132,11 @@ class Generator:
                 counters.later(iso(closes), "rated", day, town.adcode)
                 counters.later(iso(closes), "satisfied", day, town.adcode, satisfaction)
             if rng.random() < FORWARDED:
+                due = requested + timedelta(hours=service.deadline_h)
+                # A request may drag on in the hotline for weeks; the department's order is verified within days.
+                verified = min(closes, due + timedelta(days=rng.uniform(1, 10)))
                 self._work_order(batch, rng, request_id, service.name, service.agency, town, (lon, lat),
-                                 requested + timedelta(minutes=rng.uniform(2, 20)),
-                                 requested + timedelta(hours=service.deadline_h), closes)
+                                 requested + timedelta(minutes=rng.uniform(2, 20)), due, verified)
 
     def _work_order(self, batch: Batch, rng: random.Random, source_id: str, title: str, department: str,
                     town: TownInfo, point: tuple[float, float], created, due, verified) -> None:

@@ -229,7 +229,7 @@ def hotline_12345(view: View) -> dict[str, Any]:
         "WHERE status = 'open' ORDER BY requested_datetime DESC LIMIT 400").fetchall()
     overdue = view.conn.execute("SELECT COUNT(*) FROM service_requests WHERE status = 'open' AND expected_datetime <= ?",
                                 (view.now_text,)).fetchone()[0]
-    peak = max(view.hourly("calls"))
+    peak = max(view.hourly("calls_peak_min"))
     return {
         "kpis": b.kpis(b.kpi("today", "今日受理", int(view.total("calls")), "件"),
                        b.kpi("closure", "办结率（近30日）",
@@ -237,7 +237,7 @@ def hotline_12345(view: View) -> dict[str, Any]:
                        b.kpi("satisfaction", "满意率（近30日）", rate(view.total("satisfied", view.window_first),
                                                                   view.total("rated", view.window_first), 0.0), "%"),
                        b.kpi("overdue", "超期未办结", overdue, "件"),
-                       b.kpi("peak_per_min", "24小时峰值（每分钟）", round(peak / 60, 1), "件"),
+                       b.kpi("peak_per_min", "近24小时每分钟峰值", peak, "件"),
                        b.kpi("knowledge", "知识库条目", city.KNOWLEDGE_BASE_ENTRIES, "条"),
                        b.kpi("merged", "归并热线", city.MERGED_HOTLINES, "条")),
         "calls_24h": b.series("近24小时来电受理", "件", view.hours_x(), {"受理": view.hourly("calls")}),

@@ -14,6 +14,7 @@ import json
 import sqlite3
 import threading
 from collections import defaultdict
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +140,7 @@ class Counters:
         self.daily: defaultdict[tuple[str, str, str], float] = defaultdict(float)
         self.hourly: defaultdict[tuple[str, str], float] = defaultdict(float)
         self.hourly_set: dict[tuple[str, str], float] = {}
+        self.hourly_max: dict[tuple[str, str], float] = {}
         self.pending: list[tuple[str, str, str, str, float]] = []
 
     def later(self, due: str, metric: str, day: str, town: str, value: float = 1) -> None:
@@ -165,6 +167,10 @@ class Counters:
                          [(*key, value) for key, value in self.hourly.items()])
         conn.executemany("INSERT OR REPLACE INTO sim_hourly (metric, hour, value) VALUES (?, ?, ?)",
                          [(*key, value) for key, value in self.hourly_set.items()])
+        conn.executemany("INSERT INTO sim_hourly (metric, hour, value) VALUES (?, ?, ?) "
+                         "ON CONFLICT DO UPDATE SET value = MAX(value, excluded.value)",
+                         [(*key, value) for key, value in self.hourly_max.items()])
+        self.hourly_max.clear()
         conn.executemany("INSERT INTO sim_pending (due, metric, day, town, value) VALUES (?, ?, ?, ?, ?)",
                          self.pending)
         self.pending.clear()
@@ -179,3 +185,18 @@ def apply_due(conn: sqlite3.Connection, now_text: str) -> None:
                  "SELECT metric, day, town, SUM(value) FROM sim_pending WHERE due <= ? GROUP BY metric, day, town "
                  "ON CONFLICT DO UPDATE SET value = value + excluded.value", (now_text,))
     conn.execute("DELETE FROM sim_pending WHERE due <= ?", (now_text,))
+
+
+KEEP_DAYS = {"sim_events": 35, "sim_work_orders": 35, "sim_hourly": 40, "service_requests": 100}
+
+
+def prune(conn: sqlite3.Connection, now: datetime) -> None:
+    """Drop rows no body reads any more (counts live on in sim_daily), so a long run stays small."""
+    def before(days: int) -> str:
+        return (now - timedelta(days=days)).isoformat(timespec="seconds")
+
+    conn.execute("DELETE FROM sim_events WHERE closes_at < ?", (before(KEEP_DAYS["sim_events"]),))
+    conn.execute("DELETE FROM sim_work_orders WHERE s6 < ?", (before(KEEP_DAYS["sim_work_orders"]),))
+    conn.execute("DELETE FROM sim_hourly WHERE hour < ?", (before(KEEP_DAYS["sim_hourly"])[:13],))
+    conn.execute("DELETE FROM service_requests WHERE status = 'closed' AND requested_datetime < ?",
+                 (before(KEEP_DAYS["service_requests"]),))
