@@ -137,7 +137,7 @@ class Simulator:
         sim_now = self._start_at.timestamp() if self._start_at else real
         self._clock = Clock(real, sim_now, self._speed)
         now_min = int(sim_now // 60)
-        history_start = (now_min - HISTORY_DAYS * 1440) // 60 * 60
+        history_start = day_start(now_min) - HISTORY_DAYS * 1440  # whole days: every daily series is full
         detail_start = (now_min - DETAIL_MIN) // 60 * 60
         with conn:
             set_state(conn, "seed", self.seed)

@@ -23,7 +23,7 @@ FIGURES = (  # in the headline's order: what a leader looks at first
     ("work_orders_overdue", "超期工单", "件"), ("grid_events_today", "今日网格事件", "件"), ("grids", "网格数", "个"),
 )
 # Cumulative counts before the simulated history began, so totals match the published figures.
-BASE = {"warnings": 150_000 - 30 * 360, "rentals": 4_866 - 30 * 6, "rentals_closed": 4_480,
+BASE = {"exchange": 30.4e9 - 30 * 4e8, "warnings": 150_000 - 30 * 360, "rentals": 4_866 - 30 * 6, "rentals_closed": 4_480,
         "hazchem": 1_127 - 45, "hazchem_rectified": 1_038}
 
 
@@ -54,10 +54,15 @@ class View:
                                        "AND town = ?", (metric, self.days[0], self.days[-1], town)).fetchall())
         return [whole(round(found.get(day, 0.0), 2)) for day in self.days]
 
-    def total(self, metric: str, first_day: str | None = None, town: str = CITY) -> float:
+    def total(self, metric: str, first_day: str | None = None, town: str = CITY, last_day: str | None = None) -> float:
         row = self.conn.execute("SELECT COALESCE(SUM(value), 0) FROM sim_daily WHERE metric = ? AND day BETWEEN ? AND ? "
-                                "AND town = ?", (metric, first_day or self.today, self.today, town)).fetchone()
+                                "AND town = ?", (metric, first_day or self.today, last_day or self.today, town)).fetchone()
         return row[0]
+
+    def settled_rate(self, done: str, total: str, fallback: float = 1.0) -> float:
+        """done/total for what arrived 8 to 30 days ago: recent cases are still being worked on."""
+        first, last = self.days[0], self.days[-8]
+        return rate(self.total(done, first, last_day=last), self.total(total, first, last_day=last), fallback)
 
     def cumulative(self, metric: str) -> int:
         return int(BASE.get(metric, 0) + self.total(metric, self.history_first))
@@ -65,7 +70,7 @@ class View:
     def by_town(self, metric: str, first_day: str | None = None) -> dict[str, float]:
         rows = self.conn.execute("SELECT town, SUM(value) FROM sim_daily WHERE metric = ? AND day BETWEEN ? AND ? "
                                  "AND town != ? GROUP BY town", (metric, first_day or self.today, self.today, CITY))
-        return dict(rows.fetchall())
+        return {town: whole(value) for town, value in rows.fetchall()}
 
     def parts(self, prefix: str, first_day: str | None = None) -> dict[str, float]:
         """City-wide counts of the metrics `prefix:<name>`, by name."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from central.sim import blocks as b
 from central.sim import city, rates
-from central.sim.bodies import View, attrs, rate, town_name
+from central.sim.bodies import View, attrs, rate, town_name, whole
 from central.sim.world import CAMERAS_BY_COUNTY, TONGZHOU_SHARED_CAMERAS, town_index, towns
 from cockpit.core import geo
 
@@ -18,7 +18,7 @@ def _county_names() -> dict[str, str]:
 
 
 def _top_towns(values: dict[str, float], limit: int = 15) -> list[dict[str, Any]]:
-    return [{"name": town_name(code), "value": round(value, 1), "adcode": code}
+    return [{"name": town_name(code), "value": whole(round(value, 1)), "adcode": code}
             for code, value in sorted(values.items(), key=lambda kv: kv[1], reverse=True)[:limit]]
 
 
@@ -73,28 +73,42 @@ def party_volunteer(view: View) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ 经济发展
 
-# Quarterly GDP (亿元), plausible for a city of Nantong's size (about 1.2 trillion yuan a year).
-_GDP = (("2024-01-01", 2_745), ("2024-04-01", 3_080), ("2024-07-01", 3_010), ("2024-10-01", 3_587),
-        ("2025-01-01", 2_901), ("2025-04-01", 3_246), ("2025-07-01", 3_182), ("2025-10-01", 3_772),
-        ("2026-01-01", 3_049), ("2026-04-01", 3_418), ("2026-07-01", 3_351))
+# Quarterly GDP (亿元): 2023 and 2024 sum to Nantong's reported 11,813 and 12,422; later years grow 5.5 %.
+_GDP_2023 = (2_608, 2_924, 2_858, 3_423)
+_GDP_2024 = (2_745, 3_080, 3_010, 3_587)
 _COUNTY_GDP = {"320613": 2_486, "320612": 1_702, "320614": 1_748, "320685": 1_538, "320682": 1_626,
                "320623": 1_371, "320681": 1_595}
 
 
+def gdp(year: int, quarter: int) -> int:
+    if year <= 2023:
+        return round(_GDP_2023[quarter] / 1.055 ** (2023 - year))
+    if year == 2024:
+        return _GDP_2024[quarter]
+    return round(gdp(year - 1, quarter) * 1.055)
+
+
+def published_quarters(today: str, count: int = 11) -> list[tuple[int, int]]:
+    """The last `count` quarters (year, 0-3) whose figures are out: each is published once it has ended."""
+    index = int(today[:4]) * 4 + (int(today[5:7]) - 1) // 3 - 1
+    return [divmod(i, 4) for i in range(index - count + 1, index + 1)]
+
+
 def economy(view: View) -> dict[str, Any]:
-    quarters = [(q, v) for q, v in _GDP if q <= view.today]
-    last_year = dict(_GDP)
+    quarters = published_quarters(view.today)
     projects = view.entities("project")
-    year = view.today[:4]
-    ytd = sum(v for q, v in quarters if q.startswith(year))
+    latest = quarters[-1][0]
+    ytd = sum(gdp(y, q) for y, q in quarters if y == latest)
+    last_ytd = sum(gdp(y - 1, q) for y, q in quarters if y == latest)
     return {
-        "kpis": b.kpis(b.kpi("gdp_ytd", f"{year}年地区生产总值（累计）", ytd, "亿元"),
-                       b.kpi("gdp_growth", "同比增长", 0.058, "%"),
+        "kpis": b.kpis(b.kpi("gdp_ytd", f"{latest}年地区生产总值（累计）", ytd, "亿元"),
+                       b.kpi("gdp_growth", "同比增长", round(ytd / last_ytd - 1, 4), "%"),
                        b.kpi("industry_growth", "规上工业增加值增长", 0.071, "%"),
                        b.kpi("key_projects", "在建重点项目", len(projects), "个")),
-        "gdp_quarterly": b.series("地区生产总值（季度）", "亿元", [f"{q}T00:00:00+08:00" for q, _ in quarters], {
-            "当季": [v for _, v in quarters],
-            "上年同季": [last_year.get(f"{int(q[:4]) - 1}{q[4:]}") for q, _ in quarters]}),
+        "gdp_quarterly": b.series("地区生产总值（季度）", "亿元",
+                                  [f"{y}-{3 * q + 1:02d}-01T00:00:00+08:00" for y, q in quarters], {
+                                      "当季": [gdp(y, q) for y, q in quarters],
+                                      "上年同季": [gdp(y - 1, q) for y, q in quarters]}),
         "county_gdp": b.ranking("各县（市、区）地区生产总值（上年）", "亿元",
                                 [{"name": _county_names()[c], "value": v, "adcode": c} for c, v in _COUNTY_GDP.items()]),
         "key_projects": b.points("重点项目", [
@@ -132,8 +146,7 @@ def enterprise_service(view: View) -> dict[str, Any]:
         "kpis": b.kpis(b.kpi("enterprises", "服务企业", len(view.entities("enterprise")), "家"),
                        b.kpi("requests_today", "今日诉求", int(view.total("enterprise")), "件"),
                        b.kpi("requests_30d", "近30日诉求", int(total), "件"),
-                       b.kpi("closure", "近30日办结率",
-                             rate(view.total("enterprise_closed", view.window_first), total, 1.0), "%"),
+                       b.kpi("closure", "办结率", view.settled_rate("enterprise_closed", "enterprise"), "%"),
                        b.kpi("open", "在办诉求", len(open_requests), "件")),
         "request_types": b.shares("诉求类型（近30日）", "件", sorted(
             view.parts("enterprise_type", view.window_first).items(), key=lambda kv: -kv[1])),
@@ -180,7 +193,7 @@ def dispute_resolution(view: View) -> dict[str, Any]:
     return {
         "kpis": b.kpis(b.kpi("today", "今日受理纠纷", int(view.total("disputes")), "件"),
                        b.kpi("month", "近30日受理", int(total), "件"),
-                       b.kpi("resolved", "化解率", rate(view.total("disputes_resolved", view.window_first), total, 1.0), "%"),
+                       b.kpi("resolved", "化解率", view.settled_rate("disputes_resolved", "disputes"), "%"),
                        b.kpi("open", "调处中", len(open_disputes), "件")),
         "dispute_types": b.shares("纠纷类型（近30日）", "件", sorted(
             view.parts("dispute_type", view.window_first).items(), key=lambda kv: -kv[1])),
@@ -411,14 +424,14 @@ def yangtze_eco(view: View) -> dict[str, Any]:
 
 def _department_shares(seed: int) -> list[tuple[str, float]]:
     rng = random.Random(f"exchange-{seed}")
-    raw = [(d, rng.paretovariate(1.3)) for d in city.DEPARTMENTS]
+    raw = [(d, rng.lognormvariate(0.0, 0.9)) for d in city.DEPARTMENTS]
     total = sum(w for _, w in raw)
     return [(d, w / total) for d, w in raw]
 
 
 def data_exchange(view: View) -> dict[str, Any]:
     today = view.total("exchange")
-    stored = 30.4e9 + view.total("exchange", view.history_first)
+    stored = view.cumulative("exchange")
     return {
         "kpis": b.kpis(b.kpi("departments", "接入市级部门", len(city.DEPARTMENTS), "个"),
                        b.kpi("counties", "接入县级平台", 10, "个"),

@@ -30,7 +30,8 @@ def _normalised(profile: tuple[float, ...]) -> tuple[float, ...]:
     return tuple(p / mean for p in profile)
 
 
-PROFILE = {"hotline": _normalised(_HOTLINE), "daytime": _normalised(_DAYTIME), "flat": _FLAT}
+PROFILE = {"hotline": _normalised(_HOTLINE), "daytime": _normalised(_DAYTIME), "flat": _FLAT,
+           "exchange": _normalised(tuple(p ** 0.5 for p in _DAYTIME))}  # machines exchange at night too
 PROFILE_OF = {"hotline": "hotline", "grid_event": "daytime", "dispute": "daytime", "enterprise": "daytime",
               "volunteer": "daytime", "rental": "flat", "hazchem": "flat", "warning": "flat"}
 STORM_CALLS_PER_MM = 3.0  # extra hotline calls a minute per mm/h of rain: 50 mm/h gives 150+ a minute
@@ -126,7 +127,7 @@ def conditions(seed: int, hour_first_minute: int) -> dict[str, float]:
     river = 2.6 + tide + min(1.2, recent_rain / 25) + rng.uniform(-0.05, 0.05)
     hour = local_hour(minute)
     online = 0.985 + rng.uniform(-0.006, 0.006) - min(0.05, rain_mm / 1500)
-    exchange = RECORDS_PER_DAY / 24 * PROFILE["daytime"][hour] ** 0.5 * rng.uniform(0.92, 1.08)
+    exchange = RECORDS_PER_DAY / 24 * PROFILE["exchange"][hour] * rng.uniform(0.92, 1.08)
     app = 165_000 / 24 * PROFILE["hotline"][hour] * weekday_factor("hotline", minute) * rng.uniform(0.9, 1.1)
     return {"rain_mm": round(rain_mm, 1), "river_m": round(river, 2), "camera_online": round(online, 4),
             "exchange": round(exchange), "app_active": round(app)}

@@ -29,14 +29,23 @@ class TownInfo:
     grids: int
 
 
+# Resident population by county, in ten thousands (approximately the 2020 census, rounded).
+POPULATION = {"320613": 139, "320612": 114, "320614": 100, "320685": 87, "320682": 124, "320623": 88, "320681": 97}
+
+
 @cache
 def towns() -> tuple[TownInfo, ...]:
-    """Activity follows grids (which follow area), with urban 街道 counted double for their density."""
+    """Activity follows population: each county's share, split among its towns by grids
+    (which follow area) with urban 街道 counted double for their density."""
     alloc = geo.grid_allocation()
     names = {c.adcode: c.name for c in geo.counties()}
     raw = {t.adcode: alloc[t.adcode] * (2.0 if t.kind == "街道" else 1.0) for t in geo.towns()}
-    total = sum(raw.values())
-    return tuple(TownInfo(t.adcode, t.name, t.county_adcode, names[t.county_adcode], raw[t.adcode] / total,
+    county_raw: dict[str, float] = {}
+    for t in geo.towns():
+        county_raw[t.county_adcode] = county_raw.get(t.county_adcode, 0.0) + raw[t.adcode]
+    people = sum(POPULATION.values())
+    return tuple(TownInfo(t.adcode, t.name, t.county_adcode, names[t.county_adcode],
+                          POPULATION[t.county_adcode] / people * raw[t.adcode] / county_raw[t.county_adcode],
                           alloc[t.adcode]) for t in geo.towns())
 
 
