@@ -71,6 +71,7 @@ async def measure(count: int, folder: Path) -> list[float]:
     center = WarningCenter(window, service, sounds=False)
     window.set_warning_list(center.history)
     center.fly_to_requested.connect(window.locate)
+    center.changed.connect(window.set_warning_count)
     center.start()
 
     painted: dict[str, float] = {}
