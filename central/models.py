@@ -45,7 +45,7 @@ class DrillIn(_Body):
 
 
 class SpeedIn(_Body):
-    speed: float = Field(gt=0, le=10_000, description="simulated seconds per real second")
+    speed: float = Field(gt=0, le=100_000, description="simulated seconds per real second")
 
 
 # ---------------------------------------------------------------- answers (documented in openapi.json)

@@ -15,11 +15,25 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 READER_TOKEN = "reader-secret-4d1f"
 
 
+# The simulator publishes warnings of its own as its clock runs; nearly stopping the clock keeps
+# these servers' feeds to what the tests publish, so they can expect exact ids.
+QUIET = 0.001
+
+
 @pytest.fixture(scope="session")
 def writable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedCentral]:
-    """A server of these tests' own, to publish into without disturbing other tests (which use cursors)."""
-    server = EmbeddedCentral(tmp_path_factory.mktemp("writable") / "central.sqlite", seed=7,
+    """A quiet server of these tests' own, to publish into without disturbing other tests."""
+    server = EmbeddedCentral(tmp_path_factory.mktemp("writable") / "central.sqlite", seed=7, speed=QUIET,
                              admin_token=ADMIN_TOKEN)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def quiet_server(tmp_path) -> Iterator[EmbeddedCentral]:
+    """A fresh quiet server of the test's own (for restarts)."""
+    server = EmbeddedCentral(tmp_path / "central.sqlite", seed=7, speed=QUIET, admin_token=ADMIN_TOKEN)
     server.start()
     yield server
     server.stop()

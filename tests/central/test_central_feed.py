@@ -37,17 +37,17 @@ def test_feed_from_the_start_holds_everything_in_order(writable):
     assert all(w["id"].startswith("W") for w in everything)
 
 
-def test_cursor_survives_restart_and_crash(central_server):
-    first = [drill(central_server, headline=f"重启前 {n}")["id"] for n in range(3)]
-    seen, cursor = read_all(central_server)
+def test_cursor_survives_restart_and_crash(quiet_server):
+    first = [drill(quiet_server, headline=f"重启前 {n}")["id"] for n in range(3)]
+    seen, cursor = read_all(quiet_server)
     assert [w["id"] for w in seen][-3:] == first
-    central_server.stop()
-    central_server.start()
-    assert feed(central_server, cursor)["warnings"] == []  # nothing repeated after a restart
-    after_restart = drill(central_server, headline="重启后")["id"]
-    central_server.kill()  # a crash: the message was committed before it was answered
-    central_server.start()
-    later, cursor = read_all(central_server, cursor)
+    quiet_server.stop()
+    quiet_server.start()
+    assert feed(quiet_server, cursor)["warnings"] == []  # nothing repeated after a restart
+    after_restart = drill(quiet_server, headline="重启后")["id"]
+    quiet_server.kill()  # a crash: the message was committed before it was answered
+    quiet_server.start()
+    later, cursor = read_all(quiet_server, cursor)
     assert [w["id"] for w in later] == [after_restart]
     assert int(after_restart[1:]) > int(first[-1][1:])
 
