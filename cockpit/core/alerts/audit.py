@@ -7,9 +7,8 @@ import logging
 import threading
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from cockpit.core.alerts.model import CENTRAL, WarningMessage
+from cockpit.core.alerts.model import WarningMessage, plain_url
 
 EVENTS = ("received", "shown", "reminded", "acknowledged", "escalated", "expired", "cancelled")
 log = logging.getLogger(__name__)
@@ -27,7 +26,7 @@ class AuditLog:
         if event not in EVENTS:
             raise ValueError(f"unknown audit event {event!r} (known: {', '.join(EVENTS)})")
         entry = {"ts": (at or datetime.now()).astimezone().isoformat(timespec="milliseconds"),
-                 "event": event, "warning_id": message.id, "level": message.level, "origin": _plain_origin(message.origin)}
+                 "event": event, "warning_id": message.id, "level": message.level, "origin": plain_url(message.origin)}
         if message.is_cap_source:
             entry["identifier"] = message.identifier
             entry["sender"] = message.sender
@@ -40,14 +39,6 @@ class AuditLog:
             except OSError as exc:
                 log.error("could not write the audit log %s: %s", self.path, exc)
         return entry
-
-
-def _plain_origin(origin: str) -> str:
-    """A feed URL without user, password or query (where tokens hide)."""
-    if origin == CENTRAL:
-        return origin
-    parts = urlsplit(origin)
-    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{parts.path}"
 
 
 def read_audit(path: Path | str) -> list[dict]:

@@ -7,12 +7,22 @@ import json
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from cockpit.core.cap import LEVEL_BY_SEVERITY, LEVEL_NAMES, CapAlert
 
 LEVEL_RANK = {"red": 0, "orange": 1, "yellow": 2, "blue": 3, "": 4}  # most severe first
 STATES = ("active", "updated", "cancelled", "expired")
 CENTRAL = "central"  # origin of warnings from the central API's feed; feeds are named by their URL
+
+
+def plain_url(url: str) -> str:
+    """A URL fit for logs: no user, password, query or fragment (where tokens hide)."""
+    if url == CENTRAL:
+        return url
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"
 
 
 def cap_time_key(sent: str) -> str:

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import requests
 
 from cockpit.core.alerts.inbox import Inbox
-from cockpit.core.alerts.model import BadWarning, WarningMessage, from_api, from_cap
+from cockpit.core.alerts.model import BadWarning, WarningMessage, from_api, from_cap, plain_url
 from cockpit.core.cap import MAX_CAP_BYTES, MAX_FEED_BYTES, CapError, parse_cap, parse_feed
 from cockpit.core.client import ApiClient, ApiError
 
@@ -188,17 +188,17 @@ class CapFeed:
         try:
             alerts, links = _alerts_and_links(data)
         except CapError as exc:
-            raise FeedError(f"{self.url}: {exc}") from None
+            raise FeedError(f"{plain_url(self.url)}: {exc}") from None
         for alert in alerts:
             messages.append(from_cap(alert, self.url, self.languages))
         for key, link, error in links:
             if error:
-                problems.append(f"{self.url} entry {key[0]}: {error}")
+                problems.append(f"{plain_url(self.url)} entry {key[0]}: {error}")
             elif key not in self._seen_links and len(self._seen_links) < 10_000 and self.max_linked > 0:
                 try:
                     linked = self._linked(link)
                 except (FeedError, CapError) as exc:
-                    problems.append(f"{link}: {exc}")
+                    problems.append(f"{plain_url(link)}: {exc}")
                     continue
                 self._seen_links.add(key)
                 messages.append(from_cap(linked, self.url, self.languages))
@@ -215,7 +215,7 @@ class CapFeed:
         try:
             with self._session.get(url, headers=headers, timeout=self.timeout, stream=True) as response:
                 if response.status_code not in (200, 304):
-                    raise FeedError(f"{url} answered HTTP {response.status_code}")
+                    raise FeedError(f"{plain_url(url)} answered HTTP {response.status_code}")
                 data = bytearray()
                 for chunk in response.iter_content(64 * 1024):
                     data += chunk
@@ -223,7 +223,7 @@ class CapFeed:
                         break
                 return response, bytes(data)
         except requests.RequestException as exc:
-            raise FeedError(f"{url} could not be read: {type(exc).__name__}") from None
+            raise FeedError(f"{plain_url(url)} could not be read: {type(exc).__name__}") from None
 
     def close(self) -> None:
         self._session.close()

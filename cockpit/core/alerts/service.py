@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from cockpit.core.alerts.audit import AuditLog
 from cockpit.core.alerts.inbox import Change, Inbox
-from cockpit.core.alerts.model import CENTRAL, WarningMessage, WarningRecord
+from cockpit.core.alerts.model import CENTRAL, WarningMessage, WarningRecord, plain_url
 from cockpit.core.alerts.receiver import (
     CapFeed,
     CentralFeed,
@@ -200,7 +200,7 @@ class WarningService:
             except (FeedError, CapError) as exc:
                 log.error("CAP source refused or unreadable: %s", exc)
             except Exception:
-                log.exception("CAP source %s: unexpected failure", feed.url)
+                log.exception("CAP source %s: unexpected failure", plain_url(feed.url))
             await asyncio.sleep(feed.interval_s)
 
     async def _expire_loop(self) -> None:
