@@ -121,3 +121,60 @@ def test_sounds_never_fail_even_without_an_audio_device(qtbot):
         sounds.play(level, loud=level == "red")
     assert sounds.played[:1] == [("red", True)] or not sounds.enabled
     assert LevelSounds(enabled=False).played == []
+
+
+def test_a_click_on_the_popup_acknowledges_on_the_central_api(qtbot, central_server, tmp_path):
+    """The whole path on the qasync loop, as in the app: long poll, popup, click, ack on the server."""
+    import asyncio
+    import time
+
+    import qasync
+    import requests
+
+    from cockpit.core.alerts import CentralFeed
+    from tests.conftest import ADMIN_TOKEN
+
+    window = QWidget()
+    window.resize(1280, 800)
+    qtbot.addWidget(window)
+    window.show()
+    inbox = Inbox(tmp_path / "warnings.sqlite")
+    service = WarningService(inbox, central=CentralFeed(central_server.url, wait_s=2), ack_retry_s=0.2)
+    center = WarningCenter(window, service, sounds=False, user="李四", client_name="wall-2")
+
+    def publish() -> str:
+        response = requests.post(f"{central_server.url}/api/v1/sim/warnings", timeout=5,
+                                 headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+                                 json={"severity": "red", "headline": "化工园区异常复产", "adcode": "320612"})
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+    async def until(condition, what: str) -> None:
+        deadline = time.monotonic() + 20
+        while not condition():
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            await asyncio.sleep(0.05)
+
+    async def scenario() -> str:
+        center.start()
+        warning_id = await asyncio.get_running_loop().run_in_executor(None, publish)
+        await until(lambda: inbox.find(warning_id) is not None, "the warning")
+        record = inbox.find(warning_id)
+        center.popup.bring_to_front(record.local_id)  # the simulator may have raised others meanwhile
+        assert center.popup.isVisible() and "化工园区异常复产" in center.popup.headline.text()
+        qtbot.mouseClick(center.popup.ack_button, Qt.MouseButton.LeftButton)
+        await until(lambda: inbox.ack_state(record.local_id) == ("sent", ""), "the ack to reach the server")
+        await center.stop()
+        return warning_id
+
+    app = QApplication.instance()
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    try:
+        warning_id = loop.run_until_complete(scenario())
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+    on_server = requests.get(f"{central_server.url}/api/v1/warnings/{warning_id}", timeout=5).json()
+    assert [(a["by"], a["client"]) for a in on_server["acks"]] == [("李四", "wall-2")]
+    inbox.close()
