@@ -100,9 +100,11 @@ def _token(api_url: str, env: Mapping[str, str]) -> str | None:
         return None
     try:
         return keyring.get_password(KEYRING_SERVICE, api_url)
-    except keyring.errors.KeyringError as exc:  # no usable keyring here: run without a token
-        log.warning("could not read the token from the system keyring: %s", exc)
-        return None
+    except keyring.errors.NoKeyringError:  # usual on a wall display: not worth a warning
+        log.info("no system keyring here and no $%s: calling the API without a token", TOKEN_ENV)
+    except keyring.errors.KeyringError as exc:
+        log.warning("could not read the token from the system keyring (calling the API without one): %s", exc)
+    return None
 
 
 def _api_url(text: str) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import keyring
 import keyring.backend
+import keyring.errors
 import pytest
 
 from cockpit.core.config import KEYRING_SERVICE, parse_settings
@@ -97,6 +99,7 @@ def test_token_from_the_keyring_and_the_environment_wins():
 
 
 def test_no_usable_keyring_means_no_token(caplog):
+    caplog.set_level(logging.INFO)
     previous = keyring.get_keyring()
     from keyring.backends import fail
 
@@ -105,4 +108,19 @@ def test_no_usable_keyring_means_no_token(caplog):
         assert parse_settings(["--api", "https://api.example"], env={}).token is None
     finally:
         keyring.set_keyring(previous)
-    assert "could not read the token from the system keyring" in caplog.text
+    assert "no system keyring here and no $COCKPIT_TOKEN" in caplog.text
+
+
+class _LockedKeyring(_MemoryKeyring):
+    def get_password(self, service, username):
+        raise keyring.errors.KeyringLocked("the keyring is locked")
+
+
+def test_a_locked_keyring_is_a_warning_not_a_crash(caplog):
+    previous = keyring.get_keyring()
+    keyring.set_keyring(_LockedKeyring())
+    try:
+        assert parse_settings(["--api", "https://api.example"], env={}).token is None
+    finally:
+        keyring.set_keyring(previous)
+    assert "could not read the token from the system keyring" in caplog.text and "locked" in caplog.text
