@@ -3,11 +3,14 @@
 The map is drawn from a label image: every pixel holds the code of the cell it
 lies in. Recolouring is then one table lookup (`lut[codes]`) instead of
 re-drawing thousands of polygons. The codes also carry the hatch for regions
-without data and the grid borders, so one lookup paints all three:
+without data, the grid and town borders and the county outlines (with a soft
+edge), so one lookup paints them all:
 
     code = cell + variant * stride     (cell 1..n, 0 = outside the map)
-    variant 0: plain, 1: hatch stripe, 2: grid border (a darker shade)
-    code n + 1 (in every variant): town border
+    variant 0: plain, 1: hatch stripe, 2: grid border (a darker shade),
+            3: edge of a county outline (half cell colour, half outline colour)
+    codes n + 1, n + 2, n + 3 (in every variant): town border, county outline,
+            edge of the outline over the outside
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ import shapely
 
 from cockpit.core import geo
 
-PLAIN, STRIPE, GRID_EDGE = 0, 1, 2
-VARIANTS = 3
+PLAIN, STRIPE, GRID_EDGE, OUTLINE_EDGE = 0, 1, 2, 3
+VARIANTS = 4
 
 # Dark-theme sequential ramp: low values stay calm blue, high values run hot.
 RAMP = ("#123a6b", "#1668a8", "#1fa2b5", "#5fcf8a", "#e6d54a", "#f59a3c", "#f0543c")
@@ -30,6 +33,7 @@ NO_DATA = "#3a4356"
 NO_DATA_HATCH = "#59637a"
 BACKGROUND = "#050b18"
 TOWN_BORDER = "#061022"
+COUNTY_OUTLINE = "#7fe3ff"
 GRID_SHADE = 0.72  # grid borders: the cell's own colour, darker
 
 
@@ -89,6 +93,7 @@ class CellSet:
     county_codes: tuple[str, ...]
     town_of: np.ndarray
     county_of: np.ndarray
+    county_of_town: np.ndarray  # per town code (0 = outside -> -1)
     bounds: tuple[float, float, float, float]
 
     @property
@@ -97,12 +102,20 @@ class CellSet:
 
     @property
     def stride(self) -> int:
-        """Codes per variant: outside, the cells, the town border."""
-        return self.size + 2
+        """Codes per variant: outside, the cells, town border, county outline, outline edge outside."""
+        return self.size + 4
 
     @property
     def town_border(self) -> int:
         return self.size + 1
+
+    @property
+    def county_outline(self) -> int:
+        return self.size + 2
+
+    @property
+    def outline_edge_outside(self) -> int:
+        return self.size + 3
 
     def index_at(self, level: str) -> tuple[tuple[str, ...], np.ndarray]:
         """Region codes at `level` and, per label code, the index of its region (-1 = none)."""
@@ -142,7 +155,7 @@ def cell_set(level: str, county: str | None = None) -> CellSet:
     county_of = np.concatenate(([-1], county_of_town[town_of[1:]])).astype(np.intp)
     outline = by_county[county].geometry if county else geo.city_outline()
     return CellSet(level, county, codes, geometries, tuple(t.adcode for t in towns), county_codes,
-                   town_of, county_of, outline.bounds)
+                   town_of, county_of, np.concatenate(([-1], county_of_town)).astype(np.intp), outline.bounds)
 
 
 @dataclass(frozen=True, eq=False)
@@ -176,27 +189,55 @@ def view_rings(level: str, county: str | None = None) -> Rings:
 
 
 def display_codes(cells: np.ndarray, towns: np.ndarray, cell_set: CellSet, *, grid_edges: bool,
-                  stripe_period: int = 12) -> np.ndarray:
+                  outline_px: int = 2, stripe_period: int = 12) -> np.ndarray:
     """Label images (uint16 cell and town code per pixel, 0 outside) -> uint16 display codes.
 
     Runs once per resize or drill with few whole-image passes: the hatch stripe is added everywhere
-    (the outside code maps to the background in every variant) and borders come from comparing
-    neighbours: grid borders 1 px, town borders 2 px (both sides)."""
+    (the outside code maps to the background in every variant), borders come from comparing
+    neighbours: grid borders 1 px, town borders 2 px, county outlines 2 * outline_px + 1 px with a
+    one-pixel soft edge; the outline work touches only the pixels near it."""
     stride = cell_set.stride
     if VARIANTS * stride > np.iinfo(np.uint16).max:
         raise ValueError(f"{cell_set.size} cells are too many for 16-bit display codes")
     codes = cells + _stripes(cells.shape, stripe_period, stride * STRIPE)
     flat_codes = codes.reshape(-1)
     width = cells.shape[1]
+    flat_cells = np.ascontiguousarray(cells).reshape(-1)
     if grid_edges and cell_set.level == "grid":
-        flat_cells = np.ascontiguousarray(cells).reshape(-1)
         for edge in _borders(cells):
             flat_codes[edge] = flat_cells[edge] + np.uint16(stride * GRID_EDGE)
     flat_towns = np.ascontiguousarray(towns).reshape(-1)
+    county = cell_set.county_of_town
+    seeds = []
     for edge, step in zip(_borders(towns), (1, width), strict=True):
         for side in (edge, edge + step):
             flat_codes[side[flat_towns[side] > 0]] = cell_set.town_border
+        seeds.append(edge[county[flat_towns[edge]] != county[flat_towns[edge + step]]])
+    _draw_outline(flat_codes, flat_cells, np.concatenate(seeds), cells.shape, cell_set, outline_px)
     return codes
+
+
+def _draw_outline(flat_codes: np.ndarray, flat_cells: np.ndarray, seeds: np.ndarray, shape: tuple[int, int],
+                  cell_set: CellSet, radius: int) -> None:
+    """County outline around the seed pixels: a disc of `radius` in the outline colour, then a ring one
+    pixel wider that mixes the outline with what lies under it (a cheap antialiased edge)."""
+    height, width = shape
+    rows, cols = np.divmod(seeds, width)
+    for ring, reach in (("edge", radius + 1), ("core", radius)):
+        for dy in range(-reach, reach + 1):
+            for dx in range(-reach, reach + 1):
+                if dy * dy + dx * dx > reach * reach + reach or (ring == "edge" and dy * dy + dx * dx <=
+                                                                  radius * radius + radius):
+                    continue
+                r, c = rows + dy, cols + dx
+                ok = (r >= 0) & (r < height) & (c >= 0) & (c < width)
+                index = r[ok] * width + c[ok]
+                if ring == "core":
+                    flat_codes[index] = cell_set.county_outline
+                else:
+                    under = flat_cells[index]
+                    flat_codes[index] = np.where(under > 0, under + cell_set.stride * OUTLINE_EDGE,
+                                                 cell_set.outline_edge_outside)
 
 
 def _borders(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -286,54 +327,29 @@ def _number(value) -> float:
 def colour_table(cell_set: CellSet, level: str, values: np.ndarray, scale: Scale) -> np.ndarray:
     """The lookup table for `display_codes`: region values (NaN = no data) -> ARGB per code."""
     _, region_of = cell_set.index_at(level)
-    stride = cell_set.stride
-    base = np.full(stride, hex_argb(BACKGROUND), dtype=np.uint32)
-    cell_regions = region_of[1:cell_set.size + 1]
-    cell_values = values[cell_regions]
+    size = cell_set.size
+    cell_values = values[region_of[1:size + 1]]
     known = np.isfinite(cell_values)
-    colours = np.full(cell_set.size, hex_argb(NO_DATA), dtype=np.uint32)
+    colours = np.full(size, hex_argb(NO_DATA), dtype=np.uint32)
     colours[known] = ramp_argb(scale.fractions(cell_values[known]))
-    base[1:cell_set.size + 1] = colours
-    base[cell_set.town_border] = hex_argb(TOWN_BORDER)
-    hatch = base.copy()
-    hatch[1:cell_set.size + 1][~known] = hex_argb(NO_DATA_HATCH)
-    shade = base.copy()
-    shade[1:cell_set.size + 1] = _darker(colours, GRID_SHADE)
-    return np.concatenate((base, hatch, shade))
+    outline = hex_argb(COUNTY_OUTLINE)
+    base = np.empty(cell_set.stride, dtype=np.uint32)
+    base[0] = hex_argb(BACKGROUND)
+    base[1:size + 1] = colours
+    base[size + 1:] = (hex_argb(TOWN_BORDER), outline, _mix(np.array([base[0]]), outline)[0])
+    hatch, shade, edge = base.copy(), base.copy(), base.copy()
+    hatch[1:size + 1][~known] = hex_argb(NO_DATA_HATCH)
+    shade[1:size + 1] = _darker(colours, GRID_SHADE)
+    edge[1:size + 1] = _mix(colours, outline)
+    return np.concatenate((base, hatch, shade, edge))
+
+
+def _mix(argb: np.ndarray, other: int) -> np.ndarray:
+    """Half-and-half blend of opaque colours with `other`."""
+    return 0xFF000000 | ((((argb & 0xFEFEFE) >> 1) + ((other & 0xFEFEFE) >> 1)) & 0xFFFFFF)
 
 
 def _darker(argb: np.ndarray, factor: float) -> np.ndarray:
     rgb = [((argb >> shift) & 0xFF).astype(float) * factor for shift in (16, 8, 0)]
     r, g, b = (np.rint(c).astype(np.uint32) for c in rgb)
     return 0xFF000000 | (r << 16) | (g << 8) | b
-
-
-@dataclass(frozen=True, eq=False)
-class SparseOverlay:
-    """The few pixels an overlay (outlines, notes) covers, to blend onto every recolour cheaply.
-
-    Blending a whole 4K layer costs more than the recolour itself; the outlines cover a few
-    percent of the pixels, so only those are kept: flat index, premultiplied colour, 1 - alpha."""
-
-    index: np.ndarray
-    colour: np.ndarray  # (k, 3) float32, premultiplied
-    keep: np.ndarray  # (k,) float32
-
-    @classmethod
-    def from_premultiplied(cls, pixels: np.ndarray) -> SparseOverlay:
-        flat = pixels.reshape(-1)
-        index = np.flatnonzero(flat != 0)  # via a boolean mask: three times faster than on uint32
-        argb = flat[index]
-        colour = np.column_stack([((argb >> shift) & 0xFF) for shift in (16, 8, 0)]).astype(np.float32)
-        keep = 1.0 - ((argb >> 24) & 0xFF).astype(np.float32) / 255.0
-        return cls(index, colour, keep)
-
-    def blend_into(self, pixels: np.ndarray) -> None:
-        """Source-over onto opaque ARGB32 pixels, in place."""
-        flat = pixels.reshape(-1)
-        under = flat[self.index]
-        out = np.full(len(under), 0xFF000000, dtype=np.uint32)
-        for channel, shift in enumerate((16, 8, 0)):
-            mixed = ((under >> shift) & 0xFF).astype(np.float32) * self.keep + self.colour[:, channel]
-            out |= np.minimum(np.rint(mixed), 255).astype(np.uint32) << shift
-        flat[self.index] = out

@@ -51,7 +51,6 @@ from cockpit.core.mapraster import (
     Projection,
     Rings,
     Scale,
-    SparseOverlay,
     cell_set,
     colour_table,
     display_codes,
@@ -70,7 +69,6 @@ LEVELS = ("county", "town", "grid")
 POINT_LEVELS = ("normal", "blue", "yellow", "orange", "red")  # drawing order: the most urgent on top
 LEVEL_INDEX = {name: index for index, name in enumerate(POINT_LEVELS)}
 GAP = 0xFFFF  # label of pixels inside a county that no cell covered (shared edges rounding apart)
-COUNTY_OUTLINE = "#7fe3ff"
 VALUE_TEXT = "#ffe08a"
 PULSE_PERIOD_S = 1.2
 
@@ -85,7 +83,6 @@ class _Frame:
     cells: CellSet
     labels: np.ndarray  # cell code per pixel (0 outside), for hit tests
     codes: np.ndarray  # display codes per pixel, for recolouring
-    overlay: SparseOverlay  # county outlines and notes, blended onto every recolour
     image: QImage  # the static picture; recolours write into its pixels
     pixels: np.ndarray  # a numpy view of image's pixels
     scratch: np.ndarray
@@ -349,10 +346,10 @@ class NantongMap(QWidget):
             scale = Scale.of(values)
             paint_codes(colour_table(frame.cells, self._level, values, scale), frame.codes, frame.pixels,
                         frame.scratch)
-            frame.overlay.blend_into(frame.pixels)
             with _painting(frame.image) as painter:
                 painter.setRenderHint(QPainter.RenderHint.Antialiasing)
                 painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+                self._paint_credits(painter, frame.size)
                 self._paint_zones(painter, frame)
                 self._paint_legend(painter, frame, scale, bool(np.isnan(values).any()))
             self._painted[frame.key] = self._look
@@ -377,24 +374,17 @@ class NantongMap(QWidget):
         return frame
 
     def _build_frame(self, key: tuple) -> _Frame:
-        """Rasterise the view: labels, display codes, the outline overlay, and the picture's image."""
-        level, county, width, height, edges, _ = key
+        """Rasterise the view: label images, then display codes (borders and outlines included)."""
+        level, county, width, height, edges, scale = key
         size = QSize(width, height)
         cells = cell_set(level, county)
         projection = Projection.fit(cells.bounds, width, height, margin=0.05)
         label_images = self._rasterise(cells, projection, size)
         labels, towns = (_labels(image) for image in label_images)
-        codes = display_codes(labels, towns, cells, grid_edges=edges)
-        image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
-        image.fill(Qt.GlobalColor.transparent)
-        with _painting(image) as painter:
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            self._paint_outlines(painter, cells, projection)
-            self._paint_credits(painter, size)
-        overlay = SparseOverlay.from_premultiplied(_pixels(image))
-        image.reinterpretAsFormat(QImage.Format.Format_RGB32)  # opaque from now on: blits are plain copies
-        return _Frame(key, size, projection, cells, labels, codes, overlay, image, _pixels(image),
-                      scratch_for(width), label_images)
+        codes = display_codes(labels, towns, cells, grid_edges=edges, outline_px=max(1, round(scale)))
+        image = QImage(size, QImage.Format.Format_RGB32)  # every pixel is written by the first recolour
+        return _Frame(key, size, projection, cells, labels, codes, image, _pixels(image), scratch_for(width),
+                      label_images)
 
     def _rasterise(self, cells: CellSet, projection: Projection, size: QSize) -> tuple[QImage, QImage]:
         """Label images of the cells and of their towns: each polygon filled without antialiasing in a
@@ -416,18 +406,6 @@ class NantongMap(QWidget):
         if cache_key not in self._polygons:
             self._polygons[cache_key] = _shapes_of(view_rings(level, county), projection)
         return self._polygons[cache_key]
-
-    def _paint_outlines(self, painter: QPainter, cells: CellSet, projection: Projection) -> None:
-        painter.save()
-        painter.setTransform(_unit_to_pixels(projection))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        pen = QPen(QColor(COUNTY_OUTLINE), 2.5 * self._text_scale())
-        pen.setCosmetic(True)
-        pen.setJoinStyle(Qt.PenJoinStyle.BevelJoin)  # round joins double the stroking time, unseen at this width
-        painter.setPen(pen)
-        for _, shape in self._shapes(("county", cells.county), projection):
-            _draw(painter, shape)
-        painter.restore()
 
     def _paint_area(self, painter: QPainter, frame: _Frame) -> None:
         """The warning's area (a town or county outline) in its level colour."""
