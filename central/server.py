@@ -95,6 +95,10 @@ def _sim(request: Request) -> Any:
     return request.app.state.sim
 
 
+def _sim_text(request: Request) -> str:
+    return warnings.cst_text(_sim(request).now())
+
+
 def _conn(request: Request) -> Any:
     return request.app.state.db.conn()
 
@@ -111,7 +115,7 @@ def _open_routes() -> APIRouter:
 
     @router.get("/health", summary="Liveness probe (no token needed)", response_model=models.Health)
     def health(request: Request) -> dict[str, Any]:
-        return {"status": "ok", "server_time": now_text(), "sim_time": _sim(request).now().isoformat()}
+        return {"status": "ok", "server_time": now_text(), "sim_time": _sim_text(request)}
 
     return router
 
@@ -122,7 +126,7 @@ def _api_routes() -> APIRouter:
     @router.get("/meta", summary="The city, the clock, the domains and the 16 panels")
     def meta(request: Request) -> dict[str, Any]:
         body = {"api_version": API_VERSION, "city": geo.CITY, "server_time": now_text(),
-                "sim_time": _sim(request).now().isoformat(), "speed": request.app.state.speed,
+                "sim_time": _sim_text(request), "speed": request.app.state.speed,
                 "datum": geo.DATUM, "attribution": geo.ATTRIBUTION}
         body.update((key, value) for key, value in _sim(request).meta().items() if key not in body)
         return body
@@ -252,7 +256,7 @@ def _admin_routes() -> APIRouter:
     def speed(body: models.SpeedIn, request: Request) -> dict[str, Any]:
         _sim(request).set_speed(body.speed)
         request.app.state.speed = body.speed
-        return {"speed": body.speed, "sim_time": _sim(request).now().isoformat(), "server_time": now_text()}
+        return {"speed": body.speed, "sim_time": _sim_text(request), "server_time": now_text()}
 
     return router
 
