@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from cockpit.core.alerts import Change, WarningService, severity_order
+from cockpit.views.warnings.escalation import EscalationBanners
 from cockpit.views.warnings.history import WarningList
 from cockpit.views.warnings.popup import WarningPopup
 from cockpit.views.warnings.sound import LevelSounds
@@ -28,6 +29,7 @@ class WarningCenter(QObject):
         self.popup = WarningPopup(window, display_only=display_only, scale=scale)
         self.history = WarningList(display_only=display_only)  # the main window decides where it lives
         self.sounds = LevelSounds(self, enabled=sounds)
+        self.banners = EscalationBanners(window)  # escalated warnings reach the other screens too
         self.timer = QTimer(self, interval=tick_ms)
         self.timer.timeout.connect(self.tick)
         for view in (self.popup, self.history):
@@ -44,6 +46,7 @@ class WarningCenter(QObject):
 
     async def stop(self) -> None:
         self.timer.stop()
+        self.banners.show_for([])
         await self.service.stop()
 
     def acknowledge(self, local_id: int) -> None:
@@ -76,8 +79,10 @@ class WarningCenter(QObject):
 
     def refresh(self) -> None:
         waiting = self.service.inbox.needing_attention()
+        escalated = [r for r in waiting if r.escalated_at is not None]
         self.popup.show_queue([r for r in waiting if r.first_shown_at is not None],
-                              {r.local_id for r in waiting if r.escalated_at is not None})
+                              {r.local_id for r in escalated})
+        self.banners.show_for(escalated)
         self.history.set_records(self.service.inbox.records(limit=500))
         self.changed.emit(len(waiting))
 
