@@ -6,11 +6,13 @@ import contextlib
 import hashlib
 import json
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 Reply = tuple[int, dict[str, str], bytes]
 
@@ -31,7 +33,8 @@ class LocalApi:
     url: str = ""
 
     @contextlib.contextmanager
-    def running(self) -> Iterator[LocalApi]:
+    def running(self, tls: tuple[Path, Path] | None = None) -> Iterator[LocalApi]:
+        """Serve on a free port; with `tls` = (certificate, key) it speaks HTTPS."""
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -63,9 +66,13 @@ class LocalApi:
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            server.socket = context.wrap_socket(server.socket, server_side=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
-        self.url = f"http://127.0.0.1:{server.server_address[1]}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
         try:
             yield self
         finally:

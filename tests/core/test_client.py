@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from local_http import LocalApi, dead_port_url, json_reply, raw_server
@@ -13,6 +14,7 @@ PANEL = {"id": "hazchem", "domain": "公共安全", "title": "危化品全流程
          "blocks": {"kpis": {"type": "kpis", "items": [{"id": "firms", "label": "企业", "value": 1127,
                                                         "unit": "家"}]}}}
 TOKEN = "s3cret-token-value"
+TLS = Path(__file__).parents[1] / "data" / "tls"
 FAST = (0.5, 0.5)
 
 
@@ -151,6 +153,16 @@ def test_https_to_a_plain_server_is_a_clear_error():
         client.fetch("meta")
     assert caught.value.kind == "tls"
     assert "无法安全连接中央接口" in caught.value.message
+
+
+def test_a_private_ca_is_trusted_only_when_given():
+    api = LocalApi({"/api/v1/panels/hazchem": lambda request: json_reply(PANEL)})
+    with api.running(tls=(TLS / "server.pem", TLS / "server.key")):
+        with ApiClient(api.url, timeout=FAST) as client, pytest.raises(ApiError) as caught:
+            client.fetch("panels/hazchem")
+        assert caught.value.kind == "tls" and "证书" in caught.value.message
+        with ApiClient(api.url, ca_bundle=str(TLS / "ca.pem"), timeout=FAST) as client:
+            assert client.fetch("panels/hazchem").payload == PANEL
 
 
 def test_unknown_endpoint_is_a_programming_error():
