@@ -185,11 +185,31 @@ class Simulator:
                 prune(conn, at_minute(upto))
             set_state(conn, "generated_to", upto)
         self._generated_to = upto
-        if batch.warnings:
-            from central.warnings import publish_warning  # the server's feed
+        for warning in batch.warnings:
+            self._publish(conn, warning)
 
-            for warning in batch.warnings:
-                publish_warning(conn, **warning)
+    @staticmethod
+    def _publish(conn: sqlite3.Connection, warning: dict[str, Any]) -> None:
+        """Publish to the server's feed; an Update or Cancel names the last message on its chain."""
+        from central.warnings import publish_warning
+
+        chain = warning.pop("chain", None)
+        key = f"chain:{chain}"
+        if warning.get("msg_type", "Alert") != "Alert":
+            previous = get_state(conn, key) if chain else None
+            if previous is None:  # its alert predates the published window
+                if warning["msg_type"] == "Cancel":
+                    return
+                warning["msg_type"] = "Alert"
+            else:
+                warning["references"] = [previous]
+        published = publish_warning(conn, **warning)
+        if chain:
+            with conn:
+                if warning.get("msg_type") == "Cancel":
+                    conn.execute("DELETE FROM sim_state WHERE key = ?", (key,))
+                else:
+                    set_state(conn, key, {k: published[k] for k in ("sender", "identifier", "sent")})
 
     def _run(self) -> None:
         conn = self._connections.get()

@@ -169,6 +169,22 @@ def warning_items() -> tuple[WarningItem, ...]:
     return tuple(items)
 
 
+# What the platform saw, for the warning items the published examples describe.
+WARNING_DETAILS = {
+    "关停化工企业违规复产": "已关停企业用水、用电恢复，危化品电子运单与DCS系统重新上线，疑似违规复产。",
+    "群租房风险": "该处用水、用电、燃气用量与快递物流、流动人口登记数据同时异常，疑似群租。",
+    "非法加油点": "车辆频繁短时停靠、油品运单流向异常，疑似非法加油点。",
+    "建筑工地扬尘": "视频智能识别发现工地裸土未覆盖、扬尘明显。",
+    "网格事件瞒报漏报": "网格上报事件与热线、视频发现的同类事件明显不符，疑似重大事件瞒报漏报。",
+    "危化品运输车辆违规": "危化品运输车辆偏离备案路线或在禁行时段驶入城区。",
+    "暴雨": "气象部门预报未来3小时降雨量将达50毫米以上，低洼易涝点位需重点防范。",
+    "城市内涝积水": "多处下穿通道、低洼小区积水超过20厘米。",
+    "台风": "台风外围云系影响沿海，阵风可达10级以上。",
+    "大雾": "能见度低于500米，沿江、沿海道路及港口作业受影响。",
+    "高温": "最高气温将达35℃以上。",
+    "道路结冰": "路面温度低于0℃，桥面、匝道易结冰。",
+}
+
 # Functional zones have no boundaries; for figures each is given member towns. The
 # development zone's come from the statistics codes; the other two are approximate.
 ZONE_TOWNS = {

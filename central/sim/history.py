@@ -13,6 +13,7 @@ import numpy as np
 from central.sim import city, live, rates
 from central.sim.clock import day_key, day_start, hour_key
 from central.sim.store import CITY, Counters
+from central.sim.weather import weather_between
 from central.sim.world import towns, weights
 
 _KINDS = ("hotline", "grid_event", "dispute", "enterprise", "volunteer", "rental", "hazchem", "warning")
@@ -99,11 +100,10 @@ def _warnings(counters: Counters, rng: np.random.Generator, seed: int, first: in
     red = int(rng.binomial(urgent, 0.3))
     blue = int(rng.binomial(total - urgent, 0.26))
     levels = {"red": red, "orange": urgent - red, "yellow": total - urgent - blue, "blue": blue}
-    storm = rates.storm_of_day(seed, day_start(first))
-    if storm and first <= storm.start + storm.minutes // 3 < last:  # the rainstorm warning, as live.py raises it
-        count = int(rng.integers(1, 3))
-        levels["red" if storm.peak_mm_h >= 50 else "orange"] += count
-        counters.day("warnings", day, CITY, count)
+    for weather in weather_between(seed, first, last):
+        if weather.msg_type != "Cancel":
+            levels[weather.level] += 1
+            counters.day("warnings", day, CITY)
     for level, count in levels.items():
         if count:
             counters.day(f"warnings:{level}", day, CITY, count)

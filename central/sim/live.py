@@ -11,19 +11,21 @@ import math
 import random
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from central.places import place
 from central.sim import city, rates
 from central.sim.clock import at_minute, day_key, day_start, hour_key, iso
 from central.sim.store import CITY, Counters, apply_due
+from central.sim.weather import WEATHER_ITEMS, weather_at
 from central.sim.world import TownInfo, pick_town, point_in, town_index
 
 CLOSURE = 0.9725  # share of requests closed in their first weeks (the rest drag on): ~96.85 % over time
 RATED, SATISFIED = 0.72, 0.9443
 ESCALATED = 0.22  # grid events the grid cannot settle itself: 网格吹哨、部门报到
 FORWARDED = 0.3  # hotline requests that become work orders for a department
-URGENT_SHARE = 0.002  # red + orange among ordinary warnings: with storms, ≈ 281 a year
+URGENT_SHARE = 0.00178  # red + orange among ordinary warnings: with the weather's, ≈ 281 a year
 EXPIRES_H = {"blue": 1.0, "yellow": 2.0, "orange": 4.0, "red": 6.0}
 ZIPCODES = {"320613": "226001", "320612": "226300", "320614": "226100", "320685": "226600",
             "320682": "226500", "320623": "226400", "320681": "226200"}
@@ -69,7 +71,8 @@ class Generator:
             for kind in ("enterprise", "hazchem_firm")}
         self.services = [s for s in city.SERVICES if s.weight > 0]
         self.storm_service = next(s for s in city.SERVICES if s.weight == 0)
-        self.items = city.warning_items()
+        self.by_name = {i.name: i for i in city.warning_items()}
+        self.items = [i for i in city.warning_items() if i.name not in WEATHER_ITEMS]
         self.urgent_items = [i for i in self.items if i.severity in ("red", "orange")]
 
     def minute(self, batch: Batch, minute: int, *, publish: bool) -> None:
@@ -98,7 +101,7 @@ class Generator:
     def _hotline(self, batch: Batch, rng: random.Random, minute: int, day: str, stamp: str, rain: float) -> None:
         counters = batch.counters
         expected = rates.per_minute(self.seed, "hotline", minute)
-        storm_share = rates.STORM_CALLS_PER_MM * max(0.0, rain - 8.0) / expected if expected else 0.0
+        storm_share = rates.storm_calls(rain) / expected if expected else 0.0
         calls = rates.poisson(rng, expected)
         if calls:
             key = ("calls_peak_min", hour_key(minute))
@@ -152,7 +155,7 @@ class Generator:
 
     def _grid_events(self, batch: Batch, rng: random.Random, minute: int, day: str, stamp: str, rain: float) -> None:
         expected = rates.per_minute(self.seed, "grid_event", minute)
-        storm_share = 0.2 * max(0.0, rain - 8.0) / expected if expected else 0.0
+        storm_share = rates.storm_reports(rain) / expected if expected else 0.0
         for i in range(rates.poisson(rng, expected)):
             town = pick_town(rng)
             title, department = STORM if rng.random() < storm_share else _pick_grid(rng)
@@ -214,7 +217,6 @@ class Generator:
     # -------------------------------------------------------------- warnings
 
     def _warnings(self, batch: Batch, rng: random.Random, minute: int, day: str, rain: float, publish: bool) -> None:
-        raised: list[tuple[city.WarningItem, str, TownInfo | None, str | None]] = []
         for _ in range(rates.poisson(rng, rates.per_minute(self.seed, "warning", minute))):
             if rng.random() < URGENT_SHARE:
                 item = rng.choice(self.urgent_items)
@@ -222,38 +224,39 @@ class Generator:
             else:
                 item = rng.choice(self.items)
                 level = item.severity if item.severity in ("yellow", "blue") else "yellow"
-            raised.append((item, level, pick_town(rng), None))
-        storm = rates.storm_of_day(self.seed, day_start(minute))
-        if storm and minute == storm.start + storm.minutes // 3:  # the rainstorm warning, as it builds
-            item = next(i for i in self.items if i.name == "暴雨")
-            level = "red" if storm.peak_mm_h >= 50 else "orange"
-            for county in rng.sample(sorted({t.county for t in town_index().values()}), rng.randint(1, 2)):
-                raised.append((item, level, None, county))
-        for item, level, town, county in raised:
-            adcode = town.adcode if town else county
-            assert adcode is not None
-            batch.counters.day_city("warnings", day, town.adcode if town else adcode)
+            town = pick_town(rng)
+            batch.counters.day_city("warnings", day, town.adcode)
             batch.counters.day(f"warnings:{level}", day, CITY)
             if publish:
-                batch.warnings.append(self._warning(rng, minute, item, level, town, adcode))
+                sent = at_minute(minute) + timedelta(seconds=rng.randrange(60))
+                hours = EXPIRES_H[level] * rng.uniform(0.8, 1.3)
+                batch.warnings.append(self._warning(sent, hours, item, level, town.adcode,
+                                                    point_in(self.seed, town.adcode, rng)))
+        for weather in weather_at(self.seed, minute):
+            if weather.msg_type != "Cancel":
+                batch.counters.day("warnings", day, CITY)
+                batch.counters.day(f"warnings:{weather.level}", day, CITY)
+            if publish:
+                found = place(weather.county)
+                assert found is not None
+                message = self._warning(at_minute(minute), weather.hours, self.by_name[weather.item], weather.level,
+                                        weather.county, (found.lon, found.lat))
+                message.update(msg_type=weather.msg_type, chain=weather.chain)
+                if weather.msg_type == "Cancel":
+                    message.update(headline=f"解除：{message['headline']}", expires=None,
+                                   description=f"{message['area_name']}{weather.item}预警解除。", instruction="")
+                batch.warnings.append(message)
 
-    def _warning(self, rng: random.Random, minute: int, item: city.WarningItem, level: str,
-                 town: TownInfo | None, adcode: str) -> dict[str, Any]:
-        from central.places import place
-
-        sent = at_minute(minute) + timedelta(seconds=rng.randrange(60))
-        if town:
-            area = f"{town.county_name}{town.name}"
-            lon, lat = point_in(self.seed, town.adcode, rng)
-        else:
-            found = place(adcode)
-            assert found is not None
-            area, lon, lat = found.name, found.lon, found.lat
-        expires = sent + timedelta(hours=EXPIRES_H[level] * rng.uniform(0.8, 1.3))
-        return {"severity": level, "headline": f"{area}{item.name}", "adcode": adcode, "lon": lon, "lat": lat,
-                "item_code": item.code, "item_name": item.name, "domain": item.domain, "sent": sent,
-                "expires": expires, "area_name": area,
-                "description": f"预警项“{item.name}”（{item.code}）在{area}触发，{item.domain}领域研判为"
+    def _warning(self, sent: datetime, hours: float, item: city.WarningItem, level: str, adcode: str,
+                 point: tuple[float, float]) -> dict[str, Any]:
+        found = place(adcode)
+        assert found is not None
+        area = found.name
+        detail = city.WARNING_DETAILS.get(item.name, "")
+        return {"severity": level, "headline": f"{area}{item.name}", "adcode": adcode, "lon": point[0],
+                "lat": point[1], "item_code": item.code, "item_name": item.name, "domain": item.domain,
+                "sent": sent, "expires": sent + timedelta(hours=hours), "area_name": area,
+                "description": f"{detail}预警项“{item.name}”（{item.code}）在{area}触发，{item.domain}领域研判为"
                                f"{LEVEL_WORDS[level]}级别。",
                 "instruction": INSTRUCTIONS[level]}
 

@@ -34,7 +34,17 @@ PROFILE = {"hotline": _normalised(_HOTLINE), "daytime": _normalised(_DAYTIME), "
            "exchange": _normalised(tuple(p ** 0.5 for p in _DAYTIME))}  # machines exchange at night too
 PROFILE_OF = {"hotline": "hotline", "grid_event": "daytime", "dispute": "daytime", "enterprise": "daytime",
               "volunteer": "daytime", "rental": "flat", "hazchem": "flat", "warning": "flat"}
-STORM_CALLS_PER_MM = 3.0  # extra hotline calls a minute per mm/h of rain: 50 mm/h gives 150+ a minute
+STORM_PEAK_CALLS = 150.0  # extra hotline calls a minute at 55 mm/h of rain; the surge rises with its cube
+
+
+def storm_calls(rain_mm_h: float) -> float:
+    """Extra hotline calls a minute in heavy rain (waterlogging, cars stalled, cellars flooded)."""
+    return STORM_PEAK_CALLS * (rain_mm_h / 55.0) ** 3 if rain_mm_h > 8.0 else 0.0
+
+
+def storm_reports(rain_mm_h: float) -> float:
+    """Extra grid events a minute in heavy rain (the grid reports waterlogging)."""
+    return 0.2 * max(0.0, rain_mm_h - 8.0)
 
 
 @dataclass(frozen=True)
@@ -53,11 +63,11 @@ class Storm:
 
 @cache
 def storm_of_day(seed: int, day_first_minute: int) -> Storm | None:
-    """About one day in 25 has a rainstorm (a few hours, 30–75 mm/h at its peak)."""
+    """About one day in 25 has a rainstorm (one to four hours, 30–75 mm/h at its peak)."""
     rng = random.Random(f"storm-{seed}-{day_first_minute}")
     if rng.random() >= 0.04:
         return None
-    return Storm(day_first_minute + rng.randrange(0, 20 * 60), rng.randrange(150, 360), rng.uniform(30, 75))
+    return Storm(day_first_minute + rng.randrange(0, 20 * 60), rng.randrange(60, 240), rng.uniform(30, 75))
 
 
 def rain(seed: int, minute: int) -> float:
@@ -92,9 +102,9 @@ def per_minute(seed: int, kind: str, minute: int) -> float:
     """Expected count in this minute, city-wide."""
     base = DAILY[kind] / 1440 * PROFILE[PROFILE_OF[kind]][local_hour(minute)] * weekday_factor(kind, minute)
     if kind == "hotline":
-        base += STORM_CALLS_PER_MM * max(0.0, rain(seed, minute) - 8.0)
+        base += storm_calls(rain(seed, minute))
     elif kind == "grid_event":
-        base += 0.2 * max(0.0, rain(seed, minute) - 8.0)  # waterlogging reports
+        base += storm_reports(rain(seed, minute))
     return base
 
 
