@@ -141,10 +141,14 @@ def publish_warning(conn: sqlite3.Connection, *, severity: str, headline: str, a
         raise ValueError(f"severity must be one of {', '.join(SEVERITY_BY_LEVEL)}, not {severity!r}")
     if source not in SOURCES:
         raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
+    try:
+        refs = [{"sender": r["sender"], "identifier": r["identifier"], "sent": r["sent"]} for r in references]
+    except (KeyError, TypeError):
+        raise ValueError("each reference must be a dict with sender, identifier and sent") from None
     fields = {
         "identifier": None, "sender": SENDER, "sent": cst_text(sent), "cap_sent": cst_text(sent),
         "status": "Exercise" if source == "drill" else "Actual", "msg_type": msg_type,
-        "refs": list(references), "severity": severity, "cap_severity": SEVERITY_BY_LEVEL[severity],
+        "refs": refs, "severity": severity, "cap_severity": SEVERITY_BY_LEVEL[severity],
         "urgency": URGENCY_BY_LEVEL[severity], "certainty": "Likely", "language": "zh-CN",
         "category": CATEGORY_BY_DOMAIN.get(domain, "Other"), "event": item_name or headline,
         "headline": headline, "description": description, "instruction": instruction,

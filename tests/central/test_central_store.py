@@ -90,3 +90,29 @@ def test_publish_refuses_unknown_severity_and_source(tmp_path):
     with pytest.raises(ValueError, match="source"):
         publish_warning(conn, severity="red", headline="x", adcode=None, lon=None, lat=None, item_code="",
                         item_name="", domain="", sent=SENT, expires=None, source="rumour")
+
+
+def test_simulator_update_and_cancel_chain_with_valid_cap(tmp_path):
+    import xmlschema
+
+    from central.capio import to_cap
+    from central.warnings import get_row, get_warning
+    from cockpit.core.paths import resource
+
+    schema = xmlschema.XMLSchema(str(resource("CAP-v1.2.xsd")))
+    conn = Database(tmp_path / "chain.sqlite").conn()
+    alert = publish(conn, "河道水位超警")
+    ref = [{key: alert[key] for key in ("sender", "identifier", "sent")}]
+    fields = dict(severity="orange", headline="河道水位继续上涨", adcode="320612", lon=121.0, lat=32.0,
+                  item_code="T-01", item_name="测试", domain="公共安全", sent=SENT + timedelta(minutes=5),
+                  expires=SENT + timedelta(hours=2), polygon=[(121.0, 32.0), (121.1, 32.0), (121.1, 32.1)])
+    update = publish_warning(conn, msg_type="Update", references=ref, **fields)
+    assert get_warning(conn, 1, now=SENT)["state"] == "updated"
+    assert update["references"] == ref and update["state"] == "active"
+    cancel = publish_warning(conn, msg_type="Cancel", **dict(fields, sent=SENT + timedelta(minutes=9)),
+                             references=[{key: update[key] for key in ("sender", "identifier", "sent")}])
+    assert cancel["state"] == "cancelled" and get_warning(conn, 2, now=SENT)["state"] == "cancelled"
+    for seq in (1, 2, 3):
+        schema.validate(to_cap(get_row(conn, seq)))  # the open polygon ring is closed on the way out
+    with pytest.raises(ValueError, match="reference"):
+        publish_warning(conn, msg_type="Update", references=[{"identifier": "x"}], **fields)
