@@ -201,8 +201,12 @@ class ApiClient:
         def found(*kinds: type[BaseException]) -> BaseException | None:
             return next((cause for cause in chain if isinstance(cause, kinds)), None)
 
+        if unverified := found(ssl.SSLCertVerificationError):
+            reason = getattr(unverified, "verify_message", "") or _short(unverified)
+            return ApiError("tls", f"无法安全连接中央接口（{where}）：服务器证书未通过校验（{reason}；"
+                                   "私有 CA 请用 --ca-bundle 指定）")
         if found(requests.exceptions.SSLError, Urllib3SSLError, ssl.SSLError):
-            return ApiError("tls", f"无法安全连接中央接口（{where}）：证书或加密握手失败（{_short(chain[-1])}）")
+            return ApiError("tls", f"无法安全连接中央接口（{where}）：加密握手失败（{_short(chain[-1])}）")
         if found(requests.exceptions.ConnectTimeout, ConnectTimeoutError) and not found(NewConnectionError):
             return ApiError("timeout", f"连接中央接口超时（{where}，{_seconds(self.timeout[0])}内未连上）")
         if found(requests.exceptions.ReadTimeout, ReadTimeoutError):
