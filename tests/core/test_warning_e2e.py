@@ -126,3 +126,23 @@ def test_a_server_killed_and_restarted_during_a_burst_loses_nothing_and_repeats_
     received = collections.Counter(e["warning_id"] for e in read_audit(audit.path) if e["event"] == "received")
     assert set(received) == set(ours) and set(received.values()) == {1}
     inbox.close()
+
+
+def test_a_cursor_the_server_cannot_read_restarts_the_feed_without_repeats(central_server, tmp_path, caplog):
+    inbox = Inbox(tmp_path / "warnings.sqlite")
+    service = WarningService(inbox, central=CentralFeed(central_server.url, wait_s=0))
+    first = publish(central_server.url, 1)
+
+    async def scenario() -> None:
+        await service.poll_central_once()
+        assert inbox.find(first) is not None
+        count = inbox.count()
+        inbox.set_meta("cursor:central", "eyJ2IjoxLCJkYiI6Im90aGVyIiwic2VxIjo1fQ")  # another database's
+        assert await service.poll_central_once() == []
+        assert inbox.cursor is None and "refused the stored warnings cursor" in caplog.text
+        changes = await service.poll_central_once()  # from the start: all known, none repeated
+        assert inbox.count() == count + len([c for c in changes if c.event == "received"])
+        assert all(c.record.id != first for c in changes) and inbox.cursor is not None
+
+    asyncio.run(scenario())
+    inbox.close()
