@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 import uuid
@@ -169,3 +170,19 @@ def test_expiry_is_judged_on_the_simulated_clock(central_server):
     assert now["state"] == "expired"
     listed = feed(central_server)["warnings"]
     assert [w["state"] for w in listed if w["id"] == warning["id"]] == ["expired"]
+
+
+def test_a_locked_database_gives_503_with_retry_after(quiet_server):
+    holder = sqlite3.connect(quiet_server.db, timeout=1)
+    holder.execute("BEGIN EXCLUSIVE")  # another writer holds the database (WAL readers still read)
+    try:
+        response = requests.post(f"{quiet_server.url}/api/v1/sim/warnings", headers=ADMIN, timeout=30,
+                                 json={"severity": "red", "headline": "锁", "adcode": "320612"})
+        assert requests.get(f"{quiet_server.url}/api/v1/warnings", timeout=10).status_code == 200
+    finally:
+        holder.rollback()
+        holder.close()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"].isdigit()
+    assert response.json() == {"error": "unavailable", "message": "the server's database is busy; try again shortly"}
+    assert drill(quiet_server)["state"] == "active"  # and it recovers by itself
