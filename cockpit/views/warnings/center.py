@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import math
 import socket
 from datetime import UTC, datetime
@@ -21,10 +22,11 @@ class WarningCenter(QObject):
     changed = Signal(int)  # how many warnings wait for acknowledgement
 
     def __init__(self, window: QWidget, service: WarningService, *, display_only: bool = False,
-                 user: str = "值班领导", client_name: str | None = None, sounds: bool = True,
+                 user: str | None = None, client_name: str | None = None, sounds: bool = True,
                  scale: float = 1.0, tick_ms: int = 1000) -> None:
         super().__init__(window)
-        self.service, self.display_only, self.user = service, display_only, user
+        self.service, self.display_only = service, display_only
+        self.user = user or _login_name()  # who acknowledged, for the audit trail and the central API
         self.client_name = client_name or socket.gethostname()
         self.popup = WarningPopup(window, display_only=display_only, scale=scale)
         self.history = WarningList(display_only=display_only)  # the main window decides where it lives
@@ -90,3 +92,10 @@ class WarningCenter(QObject):
         if any(c.event == "received" for c in changes):
             self.tick()  # at once: a new warning must not wait for the next timer beat
         self.refresh()
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name known to the system (e.g. a container)
+        return "值班人员"
