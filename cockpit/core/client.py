@@ -38,6 +38,7 @@ KNOWN_ENDPOINTS: tuple[str, ...] = ("meta", "situation", "panels/<id>", "warning
                                     "open311/services", "open311/requests")
 _PANEL_ENDPOINT = re.compile(r"panels/[a-z0-9_]+")
 _ERROR_KINDS = frozenset({"unreachable", "timeout", "http", "auth", "bad_payload", "tls"})
+MAX_BODY_BYTES = 64 << 20  # the situation map is a few MB; anything near this is a broken server
 RETRY_AFTER_SLEEP_CAP_S = 3.0  # longer waits are handed back to the poller instead of blocking a thread
 
 
@@ -149,14 +150,13 @@ class ApiClient:
         if etag:
             headers["If-None-Match"] = etag
         started = time.monotonic()
-        response = self._send("GET", self.url_for(endpoint), endpoint, headers=headers, params=params)
-        with response:
-            server_date = _http_date(response.headers.get("Date"))
-            if response.status_code == 304:
-                return FetchResult(endpoint, 304, None, response.headers.get("ETag") or etag, server_date,
-                                   time.monotonic() - started)
-            self._raise_for_status(response, endpoint)
-            payload = _json_body(response, endpoint)
+        response, content = self._send("GET", self.url_for(endpoint), endpoint, headers=headers, params=params)
+        server_date = _http_date(response.headers.get("Date"))
+        if response.status_code == 304:
+            return FetchResult(endpoint, 304, None, response.headers.get("ETag") or etag, server_date,
+                               time.monotonic() - started)
+        self._raise_for_status(response, content, endpoint)
+        payload = _json_body(content, endpoint)
         check_payload(endpoint, payload)
         return FetchResult(endpoint, 200, payload, response.headers.get("ETag"), server_date,
                            time.monotonic() - started)
@@ -167,10 +167,9 @@ class ApiClient:
         url = f"{self.base_url}{path}" if path.startswith("/") else f"{self.base_url}/api/v1/{path}"
         name = path.lstrip("/")
         headers = self._auth_headers(token or self._token)
-        response = self._send("POST", url, name, headers=headers, json=body)
-        with response:
-            self._raise_for_status(response, name)
-            payload = _json_body(response, name)
+        response, content = self._send("POST", url, name, headers=headers, json=body)
+        self._raise_for_status(response, content, name)
+        payload = _json_body(content, name)
         if not isinstance(payload, dict):
             raise ApiError("bad_payload", f"中央接口 {name} 的回答不是 JSON 对象")
         return payload
@@ -188,9 +187,19 @@ class ApiClient:
     def _auth_headers(token: str | None) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}"} if token else {}
 
-    def _send(self, method: str, url: str, name: str, **kwargs: Any) -> requests.Response:
+    def _send(self, method: str, url: str, name: str, **kwargs: Any) -> tuple[requests.Response, bytes]:
+        """The response and its body, read up to MAX_BODY_BYTES (a runaway server cannot fill the memory)."""
         try:
-            return self._session.request(method, url, timeout=self.timeout, **kwargs)
+            with self._session.request(method, url, timeout=self.timeout, stream=True, **kwargs) as response:
+                declared = response.headers.get("Content-Length", "")
+                if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+                    raise _too_big(name)
+                content = bytearray()
+                for chunk in response.iter_content(1 << 16):
+                    content += chunk
+                    if len(content) > MAX_BODY_BYTES:
+                        raise _too_big(name)
+                return response, bytes(content)
         except requests.RequestException as exc:
             raise self._transport_error(exc, name) from None
 
@@ -221,11 +230,11 @@ class ApiClient:
             return ApiError("unreachable", f"中央接口（{where}）中断了连接，回答不完整")
         return ApiError("unreachable", f"无法连接中央接口（{where}）：{_short(chain[-1])}")
 
-    def _raise_for_status(self, response: requests.Response, name: str) -> None:
+    def _raise_for_status(self, response: requests.Response, content: bytes, name: str) -> None:
         status = response.status_code
         if 200 <= status < 300:
             return
-        detail = _server_message(response)
+        detail = _server_message(content)
         retry_after = _retry_after_s(response.headers.get("Retry-After"))
         if status in (401, 403):
             what = "拒绝了访问令牌" if status == 401 else "不允许此操作"
@@ -271,20 +280,24 @@ def check_payload(endpoint: str, payload: Any) -> None:
         raise ApiError("bad_payload", f"中央接口 {endpoint} 回答了另一个专题（{payload['id']}）")
 
 
-def _json_body(response: requests.Response, name: str) -> Any:
-    if not response.content:
+def _too_big(name: str) -> ApiError:
+    return ApiError("bad_payload", f"中央接口 {name} 的回答超过 {MAX_BODY_BYTES >> 20} MB，未读取")
+
+
+def _json_body(content: bytes, name: str) -> Any:
+    if not content:
         raise ApiError("bad_payload", f"中央接口 {name} 的回答是空的")
     try:
-        return json.loads(response.content)
+        return json.loads(content)
     except (ValueError, UnicodeDecodeError) as exc:
-        snippet = response.content[:60].decode("utf-8", "replace")
+        snippet = content[:60].decode("utf-8", "replace")
         raise ApiError("bad_payload", f"中央接口 {name} 的回答不是有效的 JSON（{exc}；开头：{snippet!r}）") from None
 
 
-def _server_message(response: requests.Response) -> str:
+def _server_message(content: bytes) -> str:
     """The contract's {"error", "message"} text, short, or nothing."""
     try:
-        body = json.loads(response.content)
+        body = json.loads(content)
     except (ValueError, UnicodeDecodeError):
         return ""
     message = body.get("message") if isinstance(body, dict) else None

@@ -167,6 +167,20 @@ def test_a_private_ca_is_trusted_only_when_given():
             assert client.fetch("panels/hazchem").payload == PANEL
 
 
+def test_a_runaway_body_is_refused(monkeypatch):
+    monkeypatch.setattr("cockpit.core.client.MAX_BODY_BYTES", 1000)
+    big = json_reply({"api_version": "1", "domains": ["x" * 2000], "panels": []})
+    chunked_reply = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"".join(
+        b"400\r\n" + b" " * 1024 + b"\r\n" for _ in range(4)) + b"0\r\n\r\n"
+    api = LocalApi({"/api/v1/meta": lambda request: big})
+    with api.running(), ApiClient(api.url, timeout=FAST) as client, pytest.raises(ApiError, match="超过 0 MB"):
+        client.fetch("meta")  # too big by its Content-Length
+    with raw_server(chunked_reply) as url, ApiClient(url, timeout=FAST) as client, \
+            pytest.raises(ApiError, match="meta 的回答超过") as caught:
+        client.fetch("meta")  # too big while reading: no length announced
+    assert caught.value.kind == "bad_payload"
+
+
 def test_unknown_endpoint_is_a_programming_error():
     with ApiClient("http://127.0.0.1:9") as client, pytest.raises(ValueError, match="unknown endpoint"):
         client.fetch("stats")
