@@ -7,6 +7,7 @@ name we show). Run once when the font is upgraded:
     python build/subset_font.py NotoSansSC-Regular.ttf resources/fonts/NotoSansSC-Regular.subset.ttf
 """
 
+import contextlib
 import sys
 
 from fontTools import subset
@@ -16,10 +17,8 @@ def gb2312_characters() -> str:
     chars = []
     for high in range(0xA1, 0xF8):
         for low in range(0xA1, 0xFF):
-            try:
+            with contextlib.suppress(UnicodeDecodeError):
                 chars.append(bytes([high, low]).decode("gb2312"))
-            except UnicodeDecodeError:
-                pass
     return "".join(chars)
 
 
