@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import shiboken6
@@ -39,6 +40,7 @@ from PySide6.QtGui import (
     QTransform,
 )
 from PySide6.QtWidgets import QToolTip, QWidget
+from shapely.ops import polylabel
 
 from cockpit.charts import palette
 from cockpit.core import geo
@@ -129,6 +131,7 @@ class NantongMap(QWidget):
         self._painted: dict[tuple, int] = {}  # frame key -> the look its image shows
         self._names: list[tuple[QPointF, QImage]] = []
         self._names_for: tuple | None = None
+        self._values_for: tuple | None = None
         self._show_names = True
         self._fragments: list[tuple[PrimitiveArray, QPixmap]] | None = None
         self._sprites: dict[tuple[str, int], QPixmap] = {}
@@ -435,7 +438,7 @@ class NantongMap(QWidget):
         by_code = dict(zip(codes, values, strict=True))
         sprites = []
         if self._drill is None:
-            places = [(c.adcode, c.name, _label_point(c.geometry)) for c in geo.counties()]
+            places = [(c.adcode, c.name, _county_label_point(c.adcode)) for c in geo.counties()]
             name_font, value_font = _font(30 * s, bold=True), _font(22 * s, bold=True)
         else:
             places = [(t.adcode, t.name, (t.lon, t.lat)) for t in geo.towns() if t.county_adcode == self._drill]
@@ -620,8 +623,12 @@ class NantongMap(QWidget):
         return "grid" if level == "grid" or self._show_grids else "town"
 
     def _choropleth_values(self, cells: CellSet) -> tuple[tuple[str, ...], np.ndarray]:
-        codes, _ = cells.index_at(self._level)
-        return codes, region_values(self._values, codes)
+        """Region codes and values at the choropleth's level, computed once per look."""
+        key = (id(cells), self._level, self._look)
+        if self._values_for is None or self._values_for[0] != key:
+            codes, _ = cells.index_at(self._level)
+            self._values_for = (key, codes, region_values(self._values, codes))
+        return self._values_for[1], self._values_for[2]
 
     def _device_size(self) -> QSize:
         dpr = self.devicePixelRatioF()
@@ -823,8 +830,10 @@ def _fill_gaps(labels: np.ndarray) -> None:
     labels[rows, cols] = 0
 
 
-def _label_point(geometry) -> tuple[float, float]:
-    from shapely.ops import polylabel
+@cache
+def _county_label_point(adcode: str) -> tuple[float, float]:
+    """Where a county's name goes: the middle of its largest part (pole of inaccessibility)."""
+    geometry = geo.county_by_adcode()[adcode].geometry
     body = max(getattr(geometry, "geoms", [geometry]), key=lambda g: g.area)
     point = polylabel(body, tolerance=0.002)
     return point.x, point.y
