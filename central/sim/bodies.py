@@ -28,7 +28,11 @@ BASE = {"exchange": 30.4e9 - 30 * 4e8, "warnings": 150_000 - 30 * 360, "rentals"
 
 
 class View:
-    """What a body is built from: the database snapshot and the simulated minute it is complete to."""
+    """What a body is built from: the database snapshot and the simulated minute it is complete to.
+
+    Queries write `+time <= ?` where an open-ness test (closes_at, s4) should pick the index: without
+    statistics SQLite would otherwise walk the time index through weeks of closed rows.
+    """
 
     def __init__(self, conn: sqlite3.Connection, seed: int, minute: int) -> None:
         self.conn, self.seed, self.minute = conn, seed, minute
@@ -94,7 +98,7 @@ class View:
         return self.conn.execute("SELECT * FROM sim_entities WHERE kind = ? ORDER BY id", (kind,)).fetchall()
 
     def open_events(self, kind: str, limit: int = 500) -> list[sqlite3.Row]:
-        return self.conn.execute("SELECT * FROM sim_events WHERE kind = ? AND closes_at > ? AND time <= ? "
+        return self.conn.execute("SELECT * FROM sim_events WHERE kind = ? AND closes_at > ? AND +time <= ? "
                                  "ORDER BY time DESC LIMIT ?", (kind, self.now_text, self.now_text, limit)).fetchall()
 
     def since(self, hours: float) -> str:
@@ -141,7 +145,7 @@ def _town_figures(view: View, active: list[dict[str, Any]]) -> dict[str, dict[st
                 raw[town][key] += value
     for town, count in view.conn.execute(
             "SELECT town, COUNT(*) FROM sim_events WHERE kind IN ('grid_event', 'dispute') AND closes_at > ? "
-            "AND time <= ? GROUP BY town", (view.now_text, view.now_text)):
+            "AND +time <= ? GROUP BY town", (view.now_text, view.now_text)):
         raw[town]["events_open"] += count
     for town, count, in_time in view.conn.execute(
             "SELECT town_adcode, COUNT(*), SUM(expected_datetime > ?) FROM service_requests WHERE status = 'open' "
@@ -150,7 +154,7 @@ def _town_figures(view: View, active: list[dict[str, Any]]) -> dict[str, dict[st
             raw[town]["events_open"] += count
             raw[town]["in_time"] += in_time
     for town, count in view.conn.execute(
-            "SELECT town, COUNT(*) FROM sim_work_orders WHERE s4 > ? AND due < ? AND created <= ? GROUP BY town",
+            "SELECT town, COUNT(*) FROM sim_work_orders WHERE s4 > ? AND due < ? AND +created <= ? GROUP BY town",
             (view.now_text, view.now_text, view.now_text)):
         raw[town]["work_orders_overdue"] += count
     for warning in active:
@@ -218,7 +222,7 @@ def situation(view: View) -> dict[str, Any]:
 def _events(view: View) -> list[dict[str, Any]]:
     rows = view.conn.execute(
         "SELECT id, kind, title, lon, lat, town, time, escalated_at FROM sim_events "
-        "WHERE kind IN ('grid_event', 'dispute') AND closes_at > ? AND time <= ? ORDER BY time DESC LIMIT ?",
+        "WHERE kind IN ('grid_event', 'dispute') AND closes_at > ? AND +time <= ? ORDER BY time DESC LIMIT ?",
         (view.now_text, view.now_text, MAX_EVENTS)).fetchall()
     found = [{"id": r["id"], "kind": r["kind"], "title": r["title"], "lon": r["lon"], "lat": r["lat"],
               "adcode": r["town"], "time": r["time"],

@@ -299,8 +299,8 @@ def accountability(view: View) -> dict[str, Any]:
         "SELECT COUNT(*), SUM(s2 <= ?), SUM(s3 <= ?), SUM(s4 <= ?), SUM(s5 <= ?), SUM(s6 <= ?) FROM sim_work_orders "
         "WHERE created > ? AND created <= ?", (now, now, now, now, now, window, now)).fetchone()
     overdue = view.conn.execute(
-        "SELECT * FROM sim_work_orders WHERE s4 > ? AND due < ? AND created <= ? ORDER BY due", (now, now, now)).fetchall()
-    open_count = view.conn.execute("SELECT COUNT(*) FROM sim_work_orders WHERE s4 > ? AND created <= ?",
+        "SELECT * FROM sim_work_orders WHERE s4 > ? AND due < ? AND +created <= ? ORDER BY due", (now, now, now)).fetchall()
+    open_count = view.conn.execute("SELECT COUNT(*) FROM sim_work_orders WHERE s4 > ? AND +created <= ?",
                                    (now, now)).fetchone()[0]
     by_department = Counter(r["department"] for r in overdue)
     return {

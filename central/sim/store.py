@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS service_requests (
 );
 CREATE INDEX IF NOT EXISTS service_requests_time ON service_requests (requested_datetime);
 CREATE INDEX IF NOT EXISTS sim_requests_status ON service_requests (status, requested_datetime);
+CREATE INDEX IF NOT EXISTS sim_requests_open ON service_requests (status, town_adcode, expected_datetime);
 CREATE TABLE IF NOT EXISTS sim_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- A request's planned close; the row goes once the close is applied to service_requests.
 CREATE TABLE IF NOT EXISTS sim_request_plan (
