@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,6 +16,7 @@ import pytest
 from central.sim import Simulator
 from central.sim.clock import CST
 
+ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 7, 14, 9, 30, tzinfo=CST)
 FROZEN = 1e-6  # simulated seconds per real second: the clock does not reach the next minute in a test
 
@@ -156,3 +160,29 @@ def test_a_database_keeps_its_own_city_whatever_seed_a_restart_names(tmp_path):
         assert again.panel("economy")["blocks"]["key_projects"] == body["blocks"]["key_projects"]
     finally:
         again.stop()
+
+
+_FINGERPRINT = """
+import hashlib, json, sys, tempfile
+from datetime import datetime
+from pathlib import Path
+from central.sim import Simulator
+from central.sim.clock import CST
+sim = Simulator(Path(tempfile.mkdtemp()) / "c.sqlite", seed=7, speed=1e-6,
+                start_at=datetime(2026, 7, 14, 9, 30, tzinfo=CST))
+sim.start()
+found = {"situation": sim.situation(), **{p["id"]: sim.panel(p["id"]) for p in sim.meta()["panels"]}}
+sim.stop()
+print(hashlib.sha256(json.dumps(found, sort_keys=True).encode()).hexdigest())
+"""
+
+
+def test_the_city_is_the_same_in_another_process_whatever_its_hash_seed():
+    """Nothing depends on Python's per-process string hashing or on the order of sets."""
+    prints = set()
+    for hash_seed in ("1", "2"):
+        done = subprocess.run([sys.executable, "-c", _FINGERPRINT], capture_output=True, text=True, timeout=120,
+                              cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": hash_seed})
+        assert done.returncode == 0, done.stderr
+        prints.add(done.stdout.strip())
+    assert len(prints) == 1
