@@ -201,21 +201,40 @@ def display_codes(cells: np.ndarray, towns: np.ndarray, cell_set: CellSet, *, gr
     if VARIANTS * stride > np.iinfo(np.uint16).max:
         raise ValueError(f"{cell_set.size} cells are too many for 16-bit display codes")
     codes = cells + _stripes(cells.shape, stripe_period, stride * STRIPE)
-    flat_codes = codes.reshape(-1)
-    width = cells.shape[1]
-    flat_cells = np.ascontiguousarray(cells).reshape(-1)
     if grid_edges and cell_set.level == "grid":
-        for edge in _borders(cells):
-            flat_codes[edge] = flat_cells[edge] + np.uint16(stride * GRID_EDGE)
+        right, down = _differs(cells)
+        np.copyto(codes, cells + np.uint16(stride * GRID_EDGE), where=_edge_mask(right, down, cells.shape))
+    right, down = _differs(towns)
+    town_edge = _edge_mask(right, down, towns.shape, both_sides=True)
+    np.copyto(codes, np.uint16(cell_set.town_border), where=town_edge & (towns > 0))
+    width = cells.shape[1]
     flat_towns = np.ascontiguousarray(towns).reshape(-1)
     county = cell_set.county_of_town
     seeds = []
-    for edge, step in zip(_borders(towns), (1, width), strict=True):
-        for side in (edge, edge + step):
-            flat_codes[side[flat_towns[side] > 0]] = cell_set.town_border
+    for mask, step in ((right, 1), (down, width)):
+        edge = np.flatnonzero(mask)
+        if step == 1:
+            edge += edge // (width - 1)  # index in the (h, w - 1) comparison -> index of the left pixel
         seeds.append(edge[county[flat_towns[edge]] != county[flat_towns[edge + step]]])
-    _draw_outline(flat_codes, flat_cells, np.concatenate(seeds), cells.shape, cell_set, outline_px)
+    _draw_outline(codes.reshape(-1), np.ascontiguousarray(cells).reshape(-1), np.concatenate(seeds),
+                  cells.shape, cell_set, outline_px)
     return codes
+
+
+def _differs(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of pixels whose right neighbour (h, w - 1) and lower neighbour (h - 1, w) differ."""
+    return labels[:, 1:] != labels[:, :-1], labels[1:] != labels[:-1]
+
+
+def _edge_mask(right: np.ndarray, down: np.ndarray, shape: tuple[int, int], both_sides: bool = False) -> np.ndarray:
+    """Border pixels: those before a change (and those after it too, with both_sides: 2 px lines)."""
+    edge = np.zeros(shape, dtype=bool)
+    edge[:, :-1] = right
+    edge[:-1] |= down
+    if both_sides:
+        edge[:, 1:] |= right
+        edge[1:] |= down
+    return edge
 
 
 def _draw_outline(flat_codes: np.ndarray, flat_cells: np.ndarray, seeds: np.ndarray, shape: tuple[int, int],
@@ -239,15 +258,6 @@ def _draw_outline(flat_codes: np.ndarray, flat_cells: np.ndarray, seeds: np.ndar
                     under = flat_cells[index]
                     flat_codes[index] = np.where(under > 0, under + cell_set.stride * OUTLINE_EDGE,
                                                  cell_set.outline_edge_outside)
-
-
-def _borders(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Flat indexes of pixels whose right neighbour, and of those whose lower neighbour, differs."""
-    width = labels.shape[1]
-    right = np.flatnonzero(labels[:, 1:] != labels[:, :-1])
-    right += right // (width - 1)  # index in the (h, w - 1) comparison -> index of the left pixel
-    down = np.flatnonzero(labels[1:] != labels[:-1])
-    return right, down
 
 
 def paint_codes(lut: np.ndarray, codes: np.ndarray, out: np.ndarray, scratch: np.ndarray) -> None:

@@ -124,7 +124,6 @@ class NantongMap(QWidget):
         self._layers: dict[str, _Points] = {}
         self._pulse: tuple[float, float, str, str | None] | None = None  # lon, lat, level, adcode
         self._scale: float | None = None
-        self._polygons: dict[tuple[str, str | None], list] = {}
         self._frame: _Frame | None = None  # the current view's frame
         self._frames: dict[tuple, _Frame] = {}  # the city's frame is kept while drilled: going back is instant
         self._look = 0  # bumped whenever what the static picture shows changes
@@ -403,12 +402,8 @@ class NantongMap(QWidget):
         return cell_image, town_image
 
     def _shapes(self, key: tuple[str, str | None], projection: Projection) -> list:
-        """(code, QPolygonF or QPainterPath) per polygon, in the view's unit plane (built once per view)."""
-        level, county = key
-        cache_key = (level, county, projection.lon0, projection.lat0)
-        if cache_key not in self._polygons:
-            self._polygons[cache_key] = _shapes_of(view_rings(level, county), projection)
-        return self._polygons[cache_key]
+        """(code, QPolygonF or QPainterPath) per polygon, in the view's unit plane."""
+        return _view_shapes(*key, projection.lon0, projection.lat0, projection.kx)
 
     def _paint_area(self, painter: QPainter, frame: _Frame) -> None:
         """The warning's area (a town or county outline) in its level colour."""
@@ -705,6 +700,13 @@ class _PulseClock:
     def _tick(self) -> None:
         for widget in list(self._maps):
             widget._pulse_tick()
+
+
+@cache
+def _view_shapes(level: str, county: str | None, lon0: float, lat0: float, kx: float) -> list:
+    """A view's polygons in its size-free unit plane, built once per process: every map (the
+    overview and each panel's own) and every size shares them, drawn through a scaling transform."""
+    return _shapes_of(view_rings(level, county), Projection(lon0, lat0, 1.0, kx, 0.0, 0.0))
 
 
 def _shapes_of(ring_set: Rings, projection: Projection) -> list:
