@@ -127,6 +127,8 @@ class Feed(_Answer):
     warnings: list[WarningMessage]
     cursor: str = Field(description="opaque; pass it back as `after`")
     server_time: str
+    sim_time: str = Field(description="now on the clock of `sent` and `expires` (judge expiry by it)")
+    speed: float = Field(description="how fast that clock runs against real time")
 
 
 class Service(_Answer):

@@ -175,7 +175,8 @@ def _api_routes() -> APIRouter:
                 if bell is not None:
                     warnings.BELL.disarm(bell)
         last = warnings.seq_of(found[-1]["id"]) if found else seq
-        return {"warnings": found, "cursor": warnings.encode_cursor(db.db_id, last), "server_time": now_text()}
+        return {"warnings": found, "cursor": warnings.encode_cursor(db.db_id, last), "server_time": now_text(),
+                "sim_time": _sim_text(request), "speed": _sim(request).speed}
 
     @router.get("/warnings/{warning_id}.cap", summary="One warning as a CAP 1.2 message",
                 response_class=Response, responses={200: {"content": {"application/cap+xml": {}}}})

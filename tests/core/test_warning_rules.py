@@ -126,3 +126,20 @@ def test_an_unwritable_audit_log_does_not_stop_the_warning(tmp_path, caplog):
     entry = log.record("shown", record().message)
     assert entry["event"] == "shown"
     assert "could not write the audit log" in caplog.text
+
+
+def test_server_clock_follows_the_feed_stated_clock_and_rate():
+    """Expiry is judged on the clock `expires` is written on: a simulated city running 60x faster
+    than real time must expire its warnings 60x sooner than HTTP Date alone would say."""
+    from datetime import UTC, datetime, timedelta
+
+    from cockpit.core.alerts.receiver import ServerClock
+
+    clock = ServerClock()
+    local = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    http_date = local + timedelta(seconds=2)
+    sim_now = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+    clock.observe(http_date, local, stated=(sim_now, 60.0))
+    assert clock.now(local + timedelta(seconds=10)) == sim_now + timedelta(minutes=10)
+    clock.observe(http_date, local)  # a source without a stated clock: HTTP Date at real rate
+    assert clock.now(local + timedelta(seconds=10)) == http_date + timedelta(seconds=10)

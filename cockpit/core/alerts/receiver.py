@@ -9,7 +9,7 @@ import logging
 import threading
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
@@ -45,19 +45,26 @@ class DaemonThreadExecutor(Executor):
 
 
 class ServerClock:
-    """The server's clock as seen through HTTP `Date`, for expiry (a wall's own clock may be wrong)."""
+    """The clock that `sent` and `expires` are written on, as the server tells it, for expiry
+    (a wall's own clock may be wrong). That is HTTP `Date`, unless the feed states its own clock
+    and rate (the simulated city runs faster than real time)."""
 
     def __init__(self) -> None:
-        self.offset = timedelta(0)
+        self.anchor_local = datetime.now(UTC)
+        self.anchor_server = self.anchor_local
+        self.rate = 1.0
         self.observed = False
 
-    def observe(self, server_date: datetime | None, local_now: datetime | None = None) -> None:
-        if server_date is not None:
-            self.offset = server_date - (local_now or datetime.now(UTC))
-            self.observed = True
+    def observe(self, server_date: datetime | None, local_now: datetime | None = None, *,
+                stated: tuple[datetime, float] | None = None) -> None:
+        if stated is None and server_date is None:
+            return
+        self.anchor_local = local_now or datetime.now(UTC)
+        self.anchor_server, self.rate = stated if stated is not None else (server_date, 1.0)
+        self.observed = True
 
     def now(self, local_now: datetime | None = None) -> datetime:
-        return (local_now or datetime.now(UTC)) + self.offset
+        return self.anchor_server + ((local_now or datetime.now(UTC)) - self.anchor_local) * self.rate
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,7 @@ class Batch:
     server_now: datetime | None
     cursor: str | None = None
     problems: list[str] = field(default_factory=list)
+    stated_clock: tuple[datetime, float] | None = None  # the feed's own (now, rate), when it states one
 
 
 class CursorRejected(Exception):
@@ -115,7 +123,8 @@ class CentralFeed:
                 messages.append(from_api(item))
             except BadWarning as exc:
                 problems.append(str(exc))
-        return Batch(messages, result.server_date, result.payload["cursor"], problems)
+        return Batch(messages, result.server_date, result.payload["cursor"], problems,
+                     _stated_clock(result.payload))
 
     def send_acks(self, inbox: Inbox) -> int:
         """Send the stored acknowledgements; stop at the first that cannot get through. Returns how many went."""
@@ -154,6 +163,15 @@ class CentralFeed:
         self.poll_client.close()
         self.post_client.close()
         self._session.close()
+
+
+def _stated_clock(payload: dict) -> tuple[datetime, float] | None:
+    try:
+        now = datetime.fromisoformat(payload["sim_time"])
+        rate = float(payload.get("speed", 1.0))
+    except (KeyError, TypeError, ValueError):
+        return None
+    return (now, rate) if now.tzinfo is not None and rate > 0 else None
 
 
 class FeedError(Exception):

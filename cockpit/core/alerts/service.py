@@ -119,7 +119,7 @@ class WarningService:
             return []
         for problem in batch.problems:
             log.error("a warning from the central API was refused: %s", problem)
-        self.clock.observe(batch.server_now)
+        self.clock.observe(batch.server_now, stated=batch.stated_clock)
         changes = self.inbox.receive(batch.messages, self.clock.now(), cursor=batch.cursor)
         self._publish(changes)
         return changes
