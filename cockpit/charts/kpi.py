@@ -22,6 +22,12 @@ class Tile:
 class KpiTiles(Chart):
     kind = "kpi"
     block_types = frozenset({"kpis"})
+    max_tiles: int | None = None  # a small tile shows the first few, large enough to read
+
+    def set_max_tiles(self, count: int | None) -> None:
+        self.max_tiles = count
+        if self.block is not None:
+            self.set_block(self.block)
 
     def _parse(self, block: dict) -> tuple[Tile, ...]:
         tiles = []
@@ -30,7 +36,7 @@ class KpiTiles(Chart):
                 raise BlockError("指标缺少名称 label")
             tiles.append(Tile(str(item["label"]), number(item.get("value"), str(item["label"])),
                               str(item.get("unit") or "")))
-        return tuple(tiles)
+        return tuple(tiles[:self.max_tiles])
 
     def paint(self, painter: QPainter, rect: QRect) -> None:
         tiles: tuple[Tile, ...] = self.model or ()

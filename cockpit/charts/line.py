@@ -71,6 +71,7 @@ class LineChart(Chart):
         self.value_axis = ValueAxis()
         self.plot = pg.PlotWidget(body, background=None,
                                   axisItems={"bottom": self.time_axis, "left": self.value_axis})
+        self.plot.setMinimumSize(40, 16)  # a small tile squeezes the plot rather than the wall
         self.plot.setMouseEnabled(False, False)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
@@ -121,9 +122,21 @@ class LineChart(Chart):
             else:
                 curve.setData([], [])
                 curve.hide()
+        self._fit_values(model)
         self.value_axis.picture = None  # re-read the unit on the next paint
         self.value_axis.update()
         self.legend.setText(self._legend_html(model))
+
+    def _fit_values(self, model: Series) -> None:
+        """Counts and rates start at zero, so a flat line of zeros sits on the floor, not mid-chart."""
+        values = np.concatenate([line.values for line in model.lines])
+        values = values[np.isfinite(values)]
+        low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
+        low = min(low, 0.0)
+        if high <= low:
+            high = low + (1.0 if model.unit != "%" else 0.01)
+        self.plot.setYRange(low, high + (high - low) * 0.08, padding=0)
+        self.plot.setXRange(float(model.x.min()), float(model.x.max()), padding=0.02)
 
     def _style(self, curve: pg.PlotDataItem, index: int, *, filled: bool) -> None:
         colour = palette.series_colour(index)

@@ -30,7 +30,7 @@ from cockpit.core import geo
 from cockpit.core.catalogue import Catalogue
 from cockpit.core.store import Entry, State, Store
 from cockpit.views.map_view import NantongMap
-from cockpit.views.panel_view import PanelView, short_time
+from cockpit.views.panel_view import PanelView, loosen, short_time
 from cockpit.views.situation_view import SituationView
 from cockpit.views.theme import scale_for, stylesheet
 
@@ -48,6 +48,7 @@ class Header(QFrame):
         self.setObjectName("header")
         title = QLabel(WALL_TITLE, self)
         title.setObjectName("wallTitle")
+        loosen(title)  # on a small window the title gives way, never the figures
         self.tabs = QButtonGroup(self)
         self.tabs.setExclusive(True)
         self.tab_buttons: dict[str, QPushButton] = {}
@@ -84,9 +85,8 @@ class Header(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(16, 6, 16, 6)
         layout.setSpacing(18)
-        layout.addWidget(title)
+        layout.addWidget(title, 1)
         layout.addLayout(tab_row)
-        layout.addStretch(1)
         layout.addWidget(self.warnings)
         layout.addLayout(info)
         layout.addWidget(self.clock)

@@ -17,6 +17,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from cockpit.charts import CHART_KINDS, Chart
+from cockpit.charts.kpi import KpiTiles
 from cockpit.charts.palette import DOMAIN_COLOURS, level_colour
 from cockpit.core.catalogue import PanelSpec
 from cockpit.core.formats import format_age
@@ -28,6 +29,7 @@ STATE_WORDS = {State.LOADING: "加载中", State.OK: "正常", State.EMPTY: "无
 STATE_COLOURS = {State.LOADING: "#8ea6c9", State.OK: "#35d49a", State.EMPTY: "#8ea6c9",
                  State.ERROR: level_colour("red"), State.STALE: level_colour("orange")}
 MODES = ("tile", "domain", "full")
+TILE_KPIS = 4  # an overview tile shows its first four KPIs; domain and full-size views show them all
 log = logging.getLogger(__name__)
 
 
@@ -54,6 +56,30 @@ def show_badge(badge: QLabel, state: State) -> None:
     badge.setStyleSheet(f"color: {STATE_COLOURS[state]}; border: 1px solid {STATE_COLOURS[state]};")
 
 
+class LinesLabel(QLabel):
+    """A label whose lines are cut to its width with "…" (full text in the tooltip): never taller than its lines."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.full_text = ""
+        loosen(self)
+
+    def set_lines(self, text: str) -> None:
+        self.full_text = text
+        self.setToolTip(text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        room = max(0, self.contentsRect().width() - 2 * self.margin())
+        metrics = self.fontMetrics()
+        self.setText("\n".join(metrics.elidedText(line, Qt.TextElideMode.ElideRight, room)
+                               for line in self.full_text.split("\n")))
+
+
 class PanelView(QFrame):
     """A thematic panel; `set_entry` shows the store's entry for its endpoint."""
 
@@ -73,6 +99,10 @@ class PanelView(QFrame):
             self.setToolTip(f"{spec.title}：点击查看全屏")
         shown_specs = spec.charts[:spec.tile_charts] if mode == "tile" else spec.charts
         self.charts: list[tuple[str, Chart]] = [(c.block, CHART_KINDS[c.kind](self)) for c in shown_specs]
+        if mode == "tile":
+            for _block, chart in self.charts:
+                if isinstance(chart, KpiTiles):
+                    chart.set_max_tiles(TILE_KPIS)
         self._build()
         self.set_entry(None)
 
@@ -96,11 +126,9 @@ class PanelView(QFrame):
         header.addWidget(self.as_of)
         header.addWidget(self.badge)
 
-        self.banner = QLabel(self)
+        self.banner = LinesLabel(self)
         self.banner.setObjectName("banner")
         self.banner.setProperty("level", "stale")
-        self.banner.setWordWrap(True)
-        loosen(self.banner)
         self.banner.hide()
         self.state_message = QLabel(self)
         self.state_message.setObjectName("stateMessage")
@@ -158,11 +186,10 @@ class PanelView(QFrame):
             self.banner.hide()
             return
         age = entry.age_s(server_now) if server_now is not None else None
-        when = f"{format_age(age)}更新（服务器时钟）" if age is not None else "更新时间未知"
+        when = f"{format_age(age)}（服务器时钟）" if age is not None else "更新时间未知"
         source = "离线缓存 · " if entry.from_cache else ""
         reason = f"\n{entry.error}" if entry.error else ""
-        self.banner.setText(f"⚠ 数据已过期 · {source}{when}{reason}")
-        self.banner.setToolTip(entry.error or "")
+        self.banner.set_lines(f"⚠ 数据过期：{source}{when}{reason}")
         self.banner.show()
 
     def set_scale(self, scale: float) -> None:

@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_FIGURE = "hotline_today"
 HEADLINE_COUNT = 6
-EVENT_LEVELS = {"escalated": "orange", "overdue": "red"}  # other event states are drawn as "normal"
+# Thousands of events are open at any time: the overview marks the ones that need a leader's eye.
+EVENT_LEVELS = {"escalated": "orange", "overdue": "red"}
 
 
 class ZoneTile(QFrame):
@@ -65,6 +66,9 @@ class SituationView(QFrame):
         self.chooser.currentIndexChanged.connect(self._figure_chosen)
         self.where = QLabel("南通市 · 各县（市、区）", self)
         self.where.setObjectName("sectionTitle")
+        self.points_note = QLabel(self)
+        self.points_note.setObjectName("note")
+        loosen(self.points_note)
         self.zones_row = QHBoxLayout()
         self.zones_row.setSpacing(6)
         self.zone_tiles: dict[str, ZoneTile] = {}
@@ -86,6 +90,7 @@ class SituationView(QFrame):
         layout.addWidget(self.headline, 2)
         layout.addLayout(controls)
         layout.addWidget(self.map, 9)
+        layout.addWidget(self.points_note)
         zone_caption = QLabel("功能区（无法定边界，仅列指标）", self)
         zone_caption.setObjectName("note")
         layout.addWidget(zone_caption)
@@ -185,8 +190,8 @@ class SituationView(QFrame):
             tile.value.setText(f"{figure.get('label', '')} {format_value(value, str(figure.get('unit', '')))}")
 
     def _show_points(self, payload: dict) -> None:
-        events = [dict(event, level=EVENT_LEVELS.get(str(event.get("state")), "normal"), name=event.get("title"))
-                  for event in payload.get("events") or []]
+        events = [dict(event, level=EVENT_LEVELS[str(event.get("state"))], name=event.get("title"))
+                  for event in payload.get("events") or [] if str(event.get("state")) in EVENT_LEVELS]
         warnings = [dict(warning, level=warning.get("severity"), name=warning.get("headline"))
                     for warning in payload.get("warnings") or []]
         for layer, items in (("events", events), ("warnings", warnings)):
@@ -195,6 +200,8 @@ class SituationView(QFrame):
             except ValueError as exc:  # a bad point must not take the map down; say so instead
                 log.warning("situation %s not drawn: %s", layer, exc)
                 self.map.clear_points(layer)
+        self.points_note.setText(f"点位：生效预警 {len(warnings)} 条 · 升级/超期事件 {len(events)} 件"
+                                 f"（共 {len(payload.get('events') or [])} 件在办）")
 
     def _region_clicked(self, adcode: str) -> None:
         if self.drilled is None and len(adcode) == 6:

@@ -1,0 +1,159 @@
+"""Every chart kind draws the real payloads of the real central API, and says why when a block is wrong."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import requests
+
+from cockpit.charts import CHART_KINDS, Chart
+from cockpit.charts.base import EMPTY_TEXT, split_value
+from cockpit.core.catalogue import load_catalogue
+
+CATALOGUE = load_catalogue(chart_kinds=CHART_KINDS)
+USES = [(panel.id, chart.kind, chart.block) for panel in CATALOGUE.panels for chart in panel.charts]
+
+
+@pytest.fixture(scope="module")
+def panels(central_session) -> dict[str, dict]:
+    """Every panel's payload, fetched over HTTP from the real central server."""
+    found = {}
+    with requests.Session() as http:
+        for panel in CATALOGUE.panels:
+            response = http.get(f"{central_session.url}/api/v1/{panel.endpoint}", timeout=30)
+            assert response.status_code == 200, response.text
+            found[panel.id] = response.json()
+    return found
+
+
+def drawn(chart: Chart, qtbot, size=(480, 300)) -> np.ndarray:
+    qtbot.addWidget(chart)
+    chart.resize(*size)
+    chart.show()
+    qtbot.waitExposed(chart)
+    image = chart.grab().toImage()
+    return np.array([[image.pixel(x, y) for x in range(0, image.width(), 4)]
+                     for y in range(0, image.height(), 4)])
+
+
+def test_the_registry_covers_every_kind_the_catalogue_uses():
+    assert {kind for _, kind, _ in USES} <= set(CHART_KINDS)
+    assert set(CHART_KINDS) == {"kpi", "line", "ranking", "donut", "gauge", "funnel", "table"}
+    for kind, chart in CHART_KINDS.items():
+        assert chart.kind == kind and chart.block_types
+
+
+@pytest.mark.parametrize(("panel_id", "kind", "block_name"), USES, ids=[f"{p}-{b}" for p, _, b in USES])
+def test_each_chart_draws_its_real_block(panels, qtbot, panel_id, kind, block_name):
+    block = panels[panel_id]["blocks"][block_name]
+    chart = CHART_KINDS[kind]()
+    chart.set_block(block)
+    assert chart.problem is None, chart.problem
+    assert chart.message.isHidden() or not chart.message.isVisible()
+    pixels = drawn(chart, qtbot)
+    assert len(np.unique(pixels)) > 8, "the chart drew (next to) nothing"
+    model = chart.model
+    if kind == "kpi":
+        assert [tile.label for tile in model] == [item["label"] for item in block["items"]]
+    elif kind == "line":
+        assert len(model.lines) == len(block["lines"]) and len(model.x) == len(block["x"])
+        visible = [curve for curve in chart.curves if curve.isVisible()]
+        assert len(visible) == len(block["lines"])
+        assert np.allclose(visible[0].getData()[1], model.lines[0].values, equal_nan=True)
+    elif kind == "ranking":
+        assert [bar.value for bar in model.bars] == sorted((i["value"] for i in block["items"]), reverse=True)
+    elif kind == "donut":
+        assert model.total == pytest.approx(sum(item["value"] for item in block["items"]))
+    elif kind == "gauge":
+        assert block["min"] <= model.value <= block["max"]
+    elif kind == "funnel":
+        assert [stage.name for stage in model.stages] == [stage["name"] for stage in block["stages"]]
+    elif kind == "table":
+        assert chart.table.rowCount() == len(block["rows"]) <= 50
+        assert chart.table.columnCount() == len(block["columns"])
+
+
+def test_the_work_order_loop_is_the_six_stage_funnel(panels):
+    stages = [s["name"] for s in panels["accountability"]["blocks"]["work_order_loop"]["stages"]]
+    assert stages == ["流转", "交办", "办理", "核查", "评估", "问效"]
+
+
+def test_a_line_chart_reuses_its_curves_across_updates(panels, qtbot):
+    """pyqtgraph leaks when items are removed and re-added: curves are created once, then only fed."""
+    block = panels["grid_management"]["blocks"]["events_24h"]
+    chart = CHART_KINDS["line"]()
+    qtbot.addWidget(chart)
+    chart.set_block(block)
+    curves = list(chart.curves)
+    items_before = len(chart.plot.getPlotItem().items)
+    for _ in range(5):
+        chart.set_block(dict(block, lines=block["lines"][:1]))
+        chart.set_block(block)
+    assert chart.curves == curves
+    assert len(chart.plot.getPlotItem().items) == items_before
+
+
+@pytest.mark.parametrize("kind", sorted(CHART_KINDS))
+def test_no_block_says_no_data(qtbot, kind):
+    chart = CHART_KINDS[kind]()
+    qtbot.addWidget(chart)
+    chart.set_block(None)
+    assert chart.message.text() == EMPTY_TEXT and chart.problem is None
+
+
+@pytest.mark.parametrize("kind", sorted(CHART_KINDS))
+def test_a_block_of_the_wrong_type_is_refused_in_words(qtbot, kind):
+    chart = CHART_KINDS[kind]()
+    qtbot.addWidget(chart)
+    chart.set_block({"type": "pie", "label": "x"})
+    assert chart.problem is not None and "pie" in chart.problem
+    assert chart.message.text().startswith("无法显示")
+
+
+@pytest.mark.parametrize(("kind", "block", "words"), [
+    ("kpi", {"type": "kpis", "items": [{"label": "受理", "value": "很多", "unit": "件"}]}, "应为数值"),
+    ("kpi", {"type": "kpis"}, "items"),
+    ("line", {"type": "series", "x": ["2026-11-24T20:00:00+08:00"], "lines": [{"name": "a", "values": [1, 2]}]},
+     "个数"),
+    ("line", {"type": "series", "x": ["yesterday"], "lines": []}, "时间"),
+    ("gauge", {"type": "gauge", "value": 1, "min": 5, "max": 1, "unit": "%"}, "量程"),
+    ("gauge", {"type": "gauge", "value": 1, "max": 1, "unit": "%"}, "min"),
+    ("donut", {"type": "shares", "items": [{"name": "a", "value": -1}]}, "负数"),
+    ("table", {"type": "table", "columns": [], "rows": []}, "没有列"),
+])
+def test_a_broken_block_is_explained_and_nothing_is_lost(qtbot, kind, block, words):
+    chart = CHART_KINDS[kind]()
+    qtbot.addWidget(chart)
+    chart.set_block(block)
+    assert chart.problem is not None and words in chart.problem
+    assert words in chart.message.text()
+
+
+def test_a_broken_update_keeps_the_chart_usable(panels, qtbot):
+    block = panels["hazchem"]["blocks"]["rectification"]
+    chart = CHART_KINDS["gauge"]()
+    qtbot.addWidget(chart)
+    chart.set_block({"type": "gauge", "value": "?", "min": 0, "max": 1})
+    chart.set_block(block)
+    assert chart.problem is None and chart.model.value == block["value"]
+
+
+def test_numerals_and_units_are_split_for_drawing():
+    assert split_value("1.53万件") == ("1.53", "万件")
+    assert split_value("96.85%") == ("96.85", "%")
+    assert split_value("11,813.3亿元") == ("11,813.3", "亿元")
+    assert split_value("—") == ("—", "")
+
+
+def test_charts_grow_with_the_wall(panels, qtbot):
+    """At 4K (scale 2) a KPI numeral is drawn about twice as tall as at 1080p."""
+    block = panels["hotline_12345"]["blocks"]["kpis"]
+    heights = []
+    for scale, size in ((1.0, (400, 120)), (2.0, (800, 240))):
+        chart = CHART_KINDS["kpi"]()
+        chart.set_scale(scale)
+        chart.set_block(block)
+        pixels = drawn(chart, qtbot, size)
+        accent = np.any(pixels == 0xFF39D0FF, axis=1)  # rows holding the accent-coloured numerals
+        heights.append(accent.sum())
+    assert heights[0] > 0 and 1.5 < heights[1] / heights[0] < 2.5

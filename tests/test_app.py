@@ -1,0 +1,82 @@
+"""The cockpit as a user starts it: `python -m cockpit`, end to end against a real central API."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QImage
+
+from cockpit import app
+from cockpit.core.catalogue import load_catalogue
+from cockpit.core.paths import resource
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def cockpit(tmp_path: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """Run the cockpit in its own process, with per-user folders of the test's own."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=str(tmp_path / "data"),
+               XDG_CACHE_HOME=str(tmp_path / "cache"), PYTHONPATH=str(REPO))
+    env.pop("COCKPIT_TOKEN", None)
+    return subprocess.run([sys.executable, "-m", "cockpit", *args], cwd=REPO, env=env, capture_output=True,
+                          text=True, encoding="utf-8", timeout=timeout)
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    image = QImage(str(path))
+    assert not image.isNull(), f"{path} is not a readable PNG"
+    return image.width(), image.height()
+
+
+def test_screenshot_of_the_embedded_simulated_nantong(tmp_path):
+    shot = tmp_path / "wall.png"
+    done = cockpit(tmp_path, "--screenshot", str(shot), "--size", "1920x1080", "--timeout", "90")
+    assert done.returncode == 0, done.stderr
+    assert png_size(shot) == (1920, 1080)
+    assert "Traceback" not in done.stderr
+    assert (tmp_path / "data").exists()  # the embedded API kept its database in the per-user data folder
+
+
+def test_cached_picture_when_the_api_is_down(tmp_path, central_server):
+    """A first run fills the disk cache; with the API gone, the next run still shows every panel (stale)."""
+    url, cache = central_server.url, tmp_path / "payloads.sqlite"
+    first = cockpit(tmp_path, "--api", url, "--cache", str(cache), "--screenshot", str(tmp_path / "a.png"),
+                    "--size", "1280x720", "--timeout", "60")
+    assert first.returncode == 0, first.stderr
+    central_server.stop()
+    second = cockpit(tmp_path, "--api", url, "--cache", str(cache), "--screenshot", str(tmp_path / "b.png"),
+                     "--size", "1280x720", "--timeout", "60")
+    assert second.returncode == 0, second.stderr
+    assert png_size(tmp_path / "b.png") == (1280, 720)
+
+
+def test_an_unreachable_api_with_no_cache_is_a_clear_error(tmp_path):
+    shot = tmp_path / "never.png"
+    done = cockpit(tmp_path, "--api", "http://127.0.0.1:9", "--cache", str(tmp_path / "empty.sqlite"),
+                   "--screenshot", str(shot), "--timeout", "30", timeout=90)
+    assert done.returncode != 0
+    assert "cannot reach the central API at http://127.0.0.1:9" in done.stderr
+    assert "连接被拒绝" in done.stderr
+    assert "Traceback" not in done.stderr and not shot.exists()
+
+
+def test_a_broken_catalogue_stops_start_up_naming_the_panel(tmp_path, monkeypatch, capsys):
+    data = json.loads(resource("panels.json").read_text(encoding="utf-8"))
+    data["panels"][3]["charts"][1]["kind"] = "radar"
+    broken = tmp_path / "panels.json"
+    broken.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(app, "load_catalogue", lambda chart_kinds: load_catalogue(broken, chart_kinds=chart_kinds))
+    assert app.main(["--screenshot", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert "building_economy" in err and "radar" in err
+
+
+@pytest.mark.parametrize("size", ["0x10", "big", "1920x"])
+def test_a_bad_size_is_refused_before_anything_starts(tmp_path, size):
+    done = cockpit(tmp_path, "--screenshot", str(tmp_path / "x.png"), "--size", size, timeout=30)
+    assert done.returncode == 2 and "--size" in done.stderr and "Traceback" not in done.stderr
