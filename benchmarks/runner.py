@@ -1,0 +1,210 @@
+"""`python -m benchmarks [--quick] [--json FILE]`: every subject, side by side, in one run.
+
+Each subject runs in a process of its own (no shared caches, no shared Qt or
+browser state) and times itself; this runner collects the records, prints one
+table and, with --json, writes the machine's description and every record.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib
+import json
+import os
+import platform
+import subprocess
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from benchmarks.timing import Plan, Record, parse_size
+
+SUBJECTS = {"cockpit": "cockpit_map", "matplotlib": "matplotlib_map", "echarts": "echarts_map"}
+MAP_MEASURES = ("map_first", "map_full", "map_recolour", "map_points", "map_drill")
+TARGETS_4K = {"map_full": 60.0, "map_recolour": 20.0, "map_points": 3.5}  # ms at 3840x2160 (issue 5)
+SIZES = ("3840x2160", "7680x2160")
+FULL = Plan(full_runs=7, runs=21, warmup=2)
+QUICK = Plan(full_runs=3, runs=7, warmup=1)
+SUBJECT_TIMEOUT_S = 900
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    plan = QUICK if args.quick else FULL
+    plan = Plan(args.full_runs or plan.full_runs, args.runs or plan.runs, plan.warmup if args.warmup is None
+                else args.warmup)
+    subjects = args.only or list(SUBJECTS)
+    records: list[Record] = []
+    absent: dict[str, str] = {}
+    failed: dict[str, str] = {}
+    for subject in subjects:
+        reason = _absent(subject)
+        if reason:
+            absent[subject] = reason
+            print(f"{subject}: absent, skipped ({reason})", file=sys.stderr)
+            continue
+        for size in args.sizes:
+            print(f"{subject} at {size} ...", file=sys.stderr, flush=True)
+            try:
+                records.extend(_run_subject(subject, size, plan))
+            except RuntimeError as exc:
+                failed[f"{subject} {size}"] = str(exc)
+                print(f"{subject} at {size}: failed, skipped ({exc})", file=sys.stderr)
+    print(table(records, subjects, args.sizes))
+    for line in verdicts(records, args.sizes):
+        print(line)
+    if args.json:
+        report = {"machine": machine(), "plan": asdict(plan), "absent": absent, "failed": failed,
+                  "not_measured": NOT_MEASURED, "records": [asdict(r) for r in records]}
+        Path(args.json).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.json}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+NOT_MEASURED = {
+    measure: "needs the main window and the poller driven end to end; not built into this runner yet"
+    for measure in ("panels_frame", "poll_stall", "startup", "warning_latency", "soak_rss")
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer runs (about two minutes in all)")
+    parser.add_argument("--json", metavar="FILE", help="also write machine information and every record")
+    parser.add_argument("--only", type=_subjects, help=f"comma-separated subjects ({', '.join(SUBJECTS)})")
+    parser.add_argument("--sizes", type=_sizes, default=list(SIZES), help="comma-separated WxH sizes")
+    parser.add_argument("--runs", type=int, help="timed runs per measure (overrides the plan)")
+    parser.add_argument("--full-runs", type=int, help="timed runs of map_full (overrides the plan)")
+    parser.add_argument("--warmup", type=int, help="untimed runs before each measure (overrides the plan)")
+    return parser
+
+
+def _subjects(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in SUBJECTS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown subject {', '.join(unknown) or text!r}; "
+                                         f"choose from {', '.join(SUBJECTS)}")
+    return names
+
+
+def _sizes(text: str) -> list[str]:
+    sizes = [t.strip() for t in text.split(",") if t.strip()]
+    for size in sizes:
+        parse_size(size)
+    return sizes
+
+
+def _absent(subject: str) -> str | None:
+    module = importlib.import_module(f"benchmarks.subjects.{SUBJECTS[subject]}")
+    check = getattr(module, "available", None)
+    return check() if check else None
+
+
+def _run_subject(subject: str, size: str, plan: Plan) -> list[Record]:
+    command = [sys.executable, "-m", f"benchmarks.subjects.{SUBJECTS[subject]}", "--size", size,
+               "--full-runs", str(plan.full_runs), "--runs", str(plan.runs), "--warmup", str(plan.warmup)]
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])))
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=SUBJECT_TIMEOUT_S, cwd=root,
+                              env=env)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"no answer within {SUBJECT_TIMEOUT_S} s") from None
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
+        raise RuntimeError(f"exit {done.returncode}: {last}")
+    return [Record(**r) for r in json.loads(done.stdout)]
+
+
+def table(records: list[Record], subjects: list[str], sizes: list[str]) -> str:
+    """Median (min) in ms per measure and size, one column per subject."""
+    by_key = {(r.measure, r.size, r.subject): r for r in records}
+    header = ["measure", "size", *subjects, "target"]
+    rows = [header]
+    measures = [m for m in MAP_MEASURES if any(r.measure == m for r in records)]
+    measures += sorted({r.measure for r in records} - set(MAP_MEASURES))
+    for measure in measures:
+        for size in sizes:
+            cells = []
+            for subject in subjects:
+                r = by_key.get((measure, size, subject))
+                cells.append(f"{r.median_ms:.1f} ({r.min_ms:.1f})" if r else "—")
+            target = TARGETS_4K.get(measure) if size == "3840x2160" else None
+            rows.append([measure, size, *cells, f"≤ {target:g}" if target else ""])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "milliseconds: median (min)\n" + "\n".join(lines)
+
+
+def verdicts(records: list[Record], sizes: list[str]) -> list[str]:
+    """One line per map measure and size where the cockpit is not ahead, or misses a target."""
+    by_key = {(r.measure, r.size, r.subject): r for r in records}
+    lines = []
+    for measure in MAP_MEASURES:
+        for size in sizes:
+            own = by_key.get((measure, size, "cockpit"))
+            if own is None:
+                continue
+            for peer in ("matplotlib", "echarts"):
+                other = by_key.get((measure, size, peer))
+                if other is not None and other.median_ms <= own.median_ms:
+                    lines.append(f"NOT AHEAD: {measure} at {size}: cockpit {own.median_ms:.1f} ms, "
+                                 f"{peer} {other.median_ms:.1f} ms")
+            target = TARGETS_4K.get(measure) if size == "3840x2160" else None
+            if target is not None and own.median_ms > target:
+                lines.append(f"TARGET MISSED: {measure} at {size}: {own.median_ms:.1f} ms > {target:g} ms")
+    return lines
+
+
+def machine() -> dict:
+    info = {
+        "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "memory_gib": _memory_gib(),
+    }
+    for name in ("PySide6", "numpy", "shapely", "matplotlib"):
+        try:
+            info[name] = importlib.import_module(name).__version__
+        except ImportError:
+            info[name] = None
+    from benchmarks.subjects import echarts_map
+
+    browser = echarts_map.browser()
+    info["chromium"] = _output([browser, "--version"]) if browser else None
+    package = echarts_map.ECHARTS.parents[1] / "package.json"
+    info["echarts"] = json.loads(package.read_text())["version"] if package.exists() else None
+    return info
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _memory_gib() -> float | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 2**20, 1)
+    except OSError:
+        pass
+    return None
+
+
+def _output(command: list[str]) -> str | None:
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=30).stdout.strip() or None
+    except (OSError, subprocess.TimeoutExpired):
+        return None

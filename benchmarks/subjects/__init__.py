@@ -1,0 +1,1 @@
+"""One module per subject; each runs in its own process (`python -m benchmarks.subjects.NAME`)."""
