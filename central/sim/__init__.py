@@ -173,7 +173,10 @@ class Simulator:
                                   "speed": self._clock.speed, "sim_anchor_text": iso(self._clock.now())})
 
     def _generate(self, conn: sqlite3.Connection, upto: int, *, publish_from: int) -> None:
-        """Generate minutes [generated_to, upto) in one transaction, then publish their warnings."""
+        """Generate minutes [generated_to, upto) and publish their warnings, all in one transaction
+        (a crash loses or repeats nothing), then wake the feed's long polls."""
+        from central.warnings import BELL
+
         assert self._generator is not None
         batch = live.Batch()
         with conn:
@@ -181,16 +184,19 @@ class Simulator:
                 self._generator.minute(batch, minute, publish=minute >= publish_from)
             batch.write(conn)
             live.advance(conn, iso(at_minute(upto)))
+            for warning in batch.warnings:
+                self._publish(conn, warning)
             if day_start(upto) > day_start(self._generated_to):  # once a simulated day
                 prune(conn, at_minute(upto))
             set_state(conn, "generated_to", upto)
         self._generated_to = upto
-        for warning in batch.warnings:
-            self._publish(conn, warning)
+        if batch.warnings:
+            BELL.ring()  # publishing rang before the commit; ring again now the messages can be read
 
     @staticmethod
     def _publish(conn: sqlite3.Connection, warning: dict[str, Any]) -> None:
-        """Publish to the server's feed; an Update or Cancel names the last message on its chain."""
+        """Publish to the server's feed (inside the caller's transaction); an Update or Cancel names
+        the last message on its chain."""
         from central.warnings import publish_warning
 
         chain = warning.pop("chain", None)
@@ -204,12 +210,10 @@ class Simulator:
             else:
                 warning["references"] = [previous]
         published = publish_warning(conn, **warning)
-        if chain:
-            with conn:
-                if warning.get("msg_type") == "Cancel":
-                    conn.execute("DELETE FROM sim_state WHERE key = ?", (key,))
-                else:
-                    set_state(conn, key, {k: published[k] for k in ("sender", "identifier", "sent")})
+        if chain and warning.get("msg_type") == "Cancel":
+            conn.execute("DELETE FROM sim_state WHERE key = ?", (key,))
+        elif chain:
+            set_state(conn, key, {k: published[k] for k in ("sender", "identifier", "sent")})
 
     def _run(self) -> None:
         conn = self._connections.get()
