@@ -146,7 +146,7 @@ class Generator:
         assigned = created + timedelta(minutes=rng.uniform(10, 60))
         handling = min(assigned + timedelta(hours=rng.uniform(0.5, 4)), verified)
         evaluated = verified + timedelta(hours=rng.uniform(0, 12))
-        reviewed = evaluated + timedelta(days=rng.uniform(1, 3))
+        reviewed = evaluated + timedelta(hours=rng.uniform(2, 24))  # 问效: the review that closes the loop
         batch.orders.append((f"WO{source_id[2:] if source_id.startswith('NT') else source_id[1:]}", source_id, title,
                              department, town.adcode, point[0], point[1], iso(created), iso(due), iso(created),
                              iso(assigned), iso(handling), iso(verified), iso(evaluated), iso(reviewed)))
