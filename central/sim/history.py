@@ -17,12 +17,6 @@ from central.sim.weather import weather_between
 from central.sim.world import towns, weights
 
 _KINDS = ("hotline", "grid_event", "dispute", "enterprise", "volunteer", "rental", "hazchem", "warning")
-_SHARES = {
-    "dispute": city.DISPUTE_TYPES, "enterprise": city.ENTERPRISE_TYPES, "volunteer": city.VOLUNTEER_TYPES,
-    "rental": city.RENTAL_SOURCES, "hazchem": city.HAZCHEM_TYPES,
-}
-_CLOSED = {"dispute": ("disputes_resolved", 0.975), "enterprise": ("enterprise_closed", 1.0),
-           "rental": ("rentals_closed", 1.0), "hazchem": ("hazchem_rectified", 0.96)}
 _SAMPLE_MIN = 10  # expected rates are sampled every 10 minutes
 
 
@@ -77,17 +71,16 @@ def _chunk(counters: Counters, seed: int, first: int, last: int) -> None:
     reported = split("grid_event")
     per_town("grid_reported", reported)
     per_town("grid_escalated", rng.binomial(reported, live.ESCALATED))
-    for kind, table in _SHARES.items():
-        counts = split(kind)
-        per_town(live.METRIC[kind], counts)
-        names, parts = [row[0] for row in table], np.array([row[1] for row in table], dtype=float)
+    for spec in live.HAPPENINGS:
+        counts = split(spec.kind)
+        per_town(spec.metric, counts)
+        names, parts = [row[0] for row in spec.categories], np.array([row[1] for row in spec.categories], dtype=float)
         for name, count in zip(names, rng.multinomial(int(counts.sum()), parts / parts.sum()).tolist(), strict=True):
             if count:
-                counters.day(f"{kind}_type:{name}", day, CITY, count)
-        if kind in _CLOSED:
-            metric, p = _CLOSED[kind]
-            per_town(metric, rng.binomial(counts, p))
-        if kind == "volunteer":
+                counters.day(f"{spec.kind}_type:{name}", day, CITY, count)
+        if spec.closed_metric:
+            per_town(spec.closed_metric, rng.binomial(counts, spec.settled))
+        if spec.kind == "volunteer":
             per_town("volunteer_hours", np.round(counts * rng.uniform(30, 60, len(codes)), 1))
     _warnings(counters, rng, seed, first, last, split("warning"), day, per_town)
 

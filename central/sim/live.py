@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import random
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,7 +36,7 @@ ROADS = ("人民路", "青年路", "工农路", "崇川路", "世纪大道", "�
 
 @dataclass
 class Batch:
-    """What a run of minutes produced, written in one transaction (warnings published after it)."""
+    """What a run of minutes produced, written (and its warnings published) in one transaction."""
 
     counters: Counters = field(default_factory=Counters)
     requests: list[tuple] = field(default_factory=list)
@@ -66,9 +67,9 @@ class Generator:
 
     def __init__(self, conn: sqlite3.Connection, seed: int) -> None:
         self.seed = seed
-        self.firms = {kind: [tuple(row) for row in conn.execute(
-            "SELECT id, town, lon, lat, name FROM sim_entities WHERE kind = ? ORDER BY id", (kind,))]
-            for kind in ("enterprise", "hazchem_firm")}
+        self.firms = {spec.at_entity: [tuple(row) for row in conn.execute(
+            "SELECT id, town, lon, lat, name FROM sim_entities WHERE kind = ? ORDER BY id", (spec.at_entity,))]
+            for spec in HAPPENINGS if spec.at_entity}
         self.services = [s for s in city.SERVICES if s.weight > 0]
         self.storm_service = next(s for s in city.SERVICES if s.weight == 0)
         self.by_name = {i.name: i for i in city.warning_items()}
@@ -177,42 +178,30 @@ class Generator:
 
     def _others(self, batch: Batch, rng: random.Random, minute: int, day: str, stamp: str) -> None:
         counters = batch.counters
-        for kind, digit in (("dispute", 2), ("enterprise", 3), ("volunteer", 4), ("rental", 5), ("hazchem", 6)):
-            for i in range(rates.poisson(rng, rates.per_minute(self.seed, kind, minute))):
+        for spec in HAPPENINGS:
+            for i in range(rates.poisson(rng, rates.per_minute(self.seed, spec.kind, minute))):
                 time = at_minute(minute) + timedelta(seconds=rng.uniform(0, 59))
-                entity, value = None, None
-                if kind in ("enterprise", "hazchem"):
-                    entity, town_code, lon, lat, _ = rng.choice(self.firms["enterprise" if kind == "enterprise"
-                                                                          else "hazchem_firm"])
+                entity = None
+                if spec.at_entity:
+                    entity, town_code, lon, lat, _ = rng.choice(self.firms[spec.at_entity])
                     town = town_index()[town_code]
                 else:
                     town = pick_town(rng)
                     lon, lat = point_in(self.seed, town.adcode, rng)
-                if kind == "dispute":
-                    category = _weighted(rng, city.DISPUTE_TYPES)[0]
-                    hours = _lognormal_h(rng, 30, 1.0) if rng.random() < 0.975 else rng.uniform(30 * 24, 90 * 24)
-                    closed_metric = "disputes_resolved"
-                elif kind == "enterprise":
-                    category = _weighted(rng, city.ENTERPRISE_TYPES)[0]
-                    hours, closed_metric = rng.uniform(2, 7 * 24), "enterprise_closed"
-                elif kind == "volunteer":
-                    category = _weighted(rng, city.VOLUNTEER_TYPES)[0]
-                    hours, closed_metric = rng.uniform(1, 4), None
+                category = _weighted(rng, spec.categories)[0]
+                hours = rng.uniform(*spec.hours) if rng.random() < spec.settled else rng.uniform(30 * 24, 90 * 24)
+                closes = time + timedelta(hours=hours)
+                value = None
+                if spec.kind == "volunteer":
                     value = round(hours * rng.randint(5, 40), 1)  # volunteer-hours
                     counters.day_city("volunteer_hours", day, town.adcode, value)
-                elif kind == "rental":
-                    category = _weighted(rng, city.RENTAL_SOURCES)[0]
-                    hours, closed_metric = rng.uniform(24, 15 * 24), "rentals_closed"
-                else:
-                    category = _weighted(rng, city.HAZCHEM_TYPES)[0]
-                    hours, closed_metric = rng.uniform(24, 20 * 24), "hazchem_rectified"
-                closes = time + timedelta(hours=hours)
-                counters.day_city(METRIC[kind], day, town.adcode)
-                counters.day(f"{kind}_type:{category}", day, CITY)
-                if closed_metric:
-                    counters.later(iso(closes), closed_metric, day, town.adcode)
-                batch.events.append((f"E{stamp}{digit}{i:02d}", kind, TITLE[kind](category, town), category,
-                                     town.adcode, lon, lat, iso(time), None, iso(closes), entity, value))
+                counters.day_city(spec.metric, day, town.adcode)
+                counters.day(f"{spec.kind}_type:{category}", day, CITY)
+                if spec.closed_metric:
+                    counters.later(iso(closes), spec.closed_metric, day, town.adcode)
+                batch.events.append((f"E{stamp}{spec.digit}{i:02d}", spec.kind, spec.title(category, town.name),
+                                     category, town.adcode, lon, lat, iso(time), None, iso(closes), entity, value))
+
 
     # -------------------------------------------------------------- warnings
 
@@ -261,16 +250,36 @@ class Generator:
                 "instruction": INSTRUCTIONS[level]}
 
 
+@dataclass(frozen=True)
+class Happening:
+    """A kind of case that opens somewhere in the city and stays open until it closes."""
+
+    kind: str
+    digit: int  # in the case's id
+    metric: str  # counted per town per day
+    closed_metric: str | None  # counted (for the day it opened) when it closes
+    categories: tuple[tuple[str, int], ...]
+    title: Callable[[str, str], str]  # (category, town name) -> title
+    at_entity: str | None  # happens at one of these fixed things rather than anywhere in a town
+    settled: float  # share closed within `hours`; the rest drag on for one to three months
+    hours: tuple[float, float]
+
+
+HAPPENINGS = (
+    Happening("dispute", 2, "disputes", "disputes_resolved", city.DISPUTE_TYPES,
+              lambda c, _: c if c.endswith("纠纷") else f"{c}纠纷", None, 0.975, (1, 96)),
+    Happening("enterprise", 3, "enterprise", "enterprise_closed", city.ENTERPRISE_TYPES,
+              lambda c, _: f"企业诉求：{c}", "enterprise", 0.985, (2, 168)),
+    Happening("volunteer", 4, "volunteer", None, city.VOLUNTEER_TYPES,
+              lambda c, town: f"{town}党员志愿服务：{c}", None, 1.0, (1, 4)),
+    Happening("rental", 5, "rentals", "rentals_closed", city.RENTAL_SOURCES,
+              lambda c, _: f"疑似群租房（{c}）", None, 1.0, (24, 360)),
+    Happening("hazchem", 6, "hazchem", "hazchem_rectified", city.HAZCHEM_TYPES,
+              lambda c, _: f"危化品风险：{c}", "hazchem_firm", 0.96, (24, 480)),
+)
+
+
 STORM = city.STORM_GRID_EVENT
-METRIC = {"dispute": "disputes", "enterprise": "enterprise", "volunteer": "volunteer", "rental": "rentals",
-          "hazchem": "hazchem"}
-TITLE = {
-    "dispute": lambda category, town: f"{category}纠纷" if not category.endswith("纠纷") else category,
-    "enterprise": lambda category, town: f"企业诉求：{category}",
-    "volunteer": lambda category, town: f"{town.name}党员志愿服务：{category}",
-    "rental": lambda category, town: f"疑似群租房（{category}）",
-    "hazchem": lambda category, town: f"危化品风险：{category}",
-}
 LEVEL_WORDS = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}
 INSTRUCTIONS = {
     "red": "立即启动应急响应，属地与相关部门负责人赶赴现场，每30分钟报告一次进展。",
