@@ -108,7 +108,7 @@ class Simulator:
         return self._cached("situation", bodies.situation)
 
     def panel(self, panel_id: str) -> dict[str, Any] | None:
-        if panel_id not in bodies.PANEL_BUILDERS:
+        if panel_id not in bodies.PANEL_IDS:
             return None
         return self._cached(panel_id, lambda view: bodies.panel(view, panel_id))
 

@@ -246,7 +246,7 @@ def _builders() -> dict[str, Any]:
     return panels.BUILDERS
 
 
-PANEL_BUILDERS = {pid for pid, _, _ in city.PANELS}
+PANEL_IDS = frozenset(pid for pid, _, _ in city.PANELS)
 _PANEL_INFO = {pid: (domain, title) for pid, domain, title in city.PANELS}
 
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+import requests
 
 from central.sim import Simulator
 from central.sim.clock import CST
@@ -186,3 +187,25 @@ def test_the_city_is_the_same_in_another_process_whatever_its_hash_seed():
         assert done.returncode == 0, done.stderr
         prints.add(done.stdout.strip())
     assert len(prints) == 1
+
+
+def test_the_server_killed_and_restarted_on_its_database_loses_nothing(central_server):
+    def get(path: str):
+        response = requests.get(f"{central_server.url}{path}", timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    before = get("/api/v1/situation")
+    requests_before = [r["service_request_id"] for r in get("/open311/v2/requests.json")]
+    feed_before = get("/api/v1/warnings?limit=1000")["warnings"]
+    central_server.kill()  # no clean shutdown
+    central_server.start()
+    after = get("/api/v1/situation")
+    assert after["as_of"] >= before["as_of"]
+    assert {r["adcode"]: r["figures"]["grids"] for r in after["regions"]} == \
+        {r["adcode"]: r["figures"]["grids"] for r in before["regions"]}
+    sample = sorted(requests_before)[::50]
+    again = get(f"/open311/v2/requests.json?service_request_id={','.join(sample)}")
+    assert sorted(r["service_request_id"] for r in again) == sample
+    feed_after = get("/api/v1/warnings?limit=1000")["warnings"]
+    assert [w["id"] for w in feed_after[:len(feed_before)]] == [w["id"] for w in feed_before]
