@@ -46,7 +46,7 @@ class Simulator:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
-        self._cache: dict[str, tuple[int, dict[str, Any]]] = {}
+        self._cache: dict[str, tuple[tuple[int, int], dict[str, Any]]] = {}
         self._cache_lock = threading.Lock()
         self.backfill_seconds: float | None = None
 
@@ -113,20 +113,22 @@ class Simulator:
         return self._cached(panel_id, lambda view: bodies.panel(view, panel_id))
 
     def _cached(self, key: str, build) -> dict[str, Any]:
-        """Bodies change once a simulated minute: build each once per minute, from one snapshot."""
+        """Bodies change when a simulated minute is generated or a warning is published (a drill, a CAP
+        message): build each once per such change, from one snapshot. Callers share it: never modify it."""
         conn = self._connections.get()
         conn.execute("BEGIN")  # a read transaction: one consistent snapshot of the database
         try:
             minute = get_state(conn, "generated_to")
+            version = (minute, conn.execute("SELECT COALESCE(MAX(seq), 0) FROM warnings").fetchone()[0])
             with self._cache_lock:
                 hit = self._cache.get(key)
-            if hit and hit[0] == minute:
+            if hit and hit[0] == version:
                 return hit[1]
             body = build(bodies.View(conn, self.seed, minute))
         finally:
             conn.rollback()
         with self._cache_lock:
-            self._cache[key] = (minute, body)
+            self._cache[key] = (version, body)
         return body
 
     # ------------------------------------------------------------------ generation

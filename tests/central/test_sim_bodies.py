@@ -150,3 +150,15 @@ def test_events_lie_inside_their_town_cells_and_warnings_are_active(central_sess
     assert body["warnings"], "a simulated city always has some warnings in force"
     assert all(w["state"] == "active" and w["severity"] in {"red", "orange", "yellow", "blue"}
                for w in body["warnings"])
+
+
+def test_a_drill_shows_on_the_situation_map_at_once(central_server):
+    from tests.conftest import ADMIN_TOKEN
+
+    get(central_server, "/api/v1/situation")  # built and cached for this simulated minute
+    drill = requests.post(f"{central_server.url}/api/v1/sim/warnings", timeout=10,
+                          headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+                          json={"severity": "red", "headline": "演练：如东县风暴潮", "adcode": "320623"})
+    assert drill.status_code == 201, drill.text
+    shown = get(central_server, "/api/v1/situation")["warnings"]
+    assert drill.json()["id"] in {w["id"] for w in shown}
