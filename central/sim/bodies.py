@@ -130,7 +130,7 @@ def counts() -> dict[str, int]:
 # ------------------------------------------------------------------ the situation map
 
 @cache
-def _county_names() -> dict[str, str]:
+def county_names() -> dict[str, str]:
     return {c.adcode: c.name for c in geo.counties()}
 
 
@@ -161,7 +161,7 @@ def _town_figures(view: View, active: list[dict[str, Any]]) -> dict[str, dict[st
         adcode = warning["area"]["adcode"]
         if adcode in raw:
             raw[adcode]["warnings_active"] += 1
-        elif adcode in _county_names():
+        elif adcode in county_names():
             raw.setdefault(f"county:{adcode}", defaultdict(float))["warnings_active"] += 1
     alloc = geo.grid_allocation()
     for town in towns():
@@ -192,7 +192,7 @@ def situation(view: View) -> dict[str, Any]:
     regions, county_parts = [], defaultdict(list)
     for town in towns():
         county_parts[town.county].append(raw[town.adcode])
-    for adcode, name in _county_names().items():
+    for adcode, name in county_names().items():
         extra = [raw[f"county:{adcode}"]] if f"county:{adcode}" in raw else []
         regions.append({"adcode": adcode, "name": name, "level": "county", "parent": CITY,
                         "figures": _figures(county_parts[adcode] + extra)})

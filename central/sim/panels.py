@@ -8,13 +8,9 @@ from typing import Any
 
 from central.sim import blocks as b
 from central.sim import city, rates
-from central.sim.bodies import View, attrs, rate, town_name, whole
+from central.sim.bodies import View, attrs, county_names, rate, town_name, whole
 from central.sim.world import CAMERAS_BY_COUNTY, TONGZHOU_SHARED_CAMERAS, town_index, towns
 from cockpit.core import geo
-
-
-def _county_names() -> dict[str, str]:
-    return {c.adcode: c.name for c in geo.counties()}
 
 
 def _top_towns(values: dict[str, float], limit: int = 15) -> list[dict[str, Any]]:
@@ -50,7 +46,7 @@ def party_grid(view: View) -> dict[str, Any]:
                        b.kpi("party_members", "在册党员", members, "人"),
                        b.kpi("grid_workers", "专职网格员", sum(alloc.values()) + geo.SPECIAL_GRIDS, "人")),
         "county_grids": b.ranking("各县（市、区）综合网格", "个",
-                                  [{"name": _county_names()[c], "value": int(v), "adcode": c} for c, v in county_grids.items()]),
+                                  [{"name": county_names()[c], "value": int(v), "adcode": c} for c, v in county_grids.items()]),
         "grid_kinds": b.shares("网格类型", "个", [("综合网格", sum(alloc.values())), *city.SPECIAL_GRID_KINDS]),
         "party_posts": b.points("党群服务中心", [
             b.point(p["id"], p["name"], p["lon"], p["lat"], "normal", value=today.get(p["town"], 0), adcode=p["town"])
@@ -110,7 +106,7 @@ def economy(view: View) -> dict[str, Any]:
                                       "当季": [gdp(y, q) for y, q in quarters],
                                       "上年同季": [gdp(y - 1, q) for y, q in quarters]}),
         "county_gdp": b.ranking("各县（市、区）地区生产总值（上年）", "亿元",
-                                [{"name": _county_names()[c], "value": v, "adcode": c} for c, v in _COUNTY_GDP.items()]),
+                                [{"name": county_names()[c], "value": v, "adcode": c} for c, v in _COUNTY_GDP.items()]),
         "key_projects": b.points("重点项目", [
             b.point(p["id"], p["name"], p["lon"], p["lat"], "orange" if attrs(p)["lag"] else "normal",
                     value=attrs(p)["invest"], adcode=p["town"]) for p in projects]),
@@ -209,7 +205,7 @@ def group_rental(view: View) -> dict[str, Any]:
     found_total = view.cumulative("rentals")
     closed = view.cumulative("rentals_closed")
     by_county = _by_county(view.by_town("rentals", view.history_first))
-    weights = {c: sum(t.weight for t in towns() if t.county == c) for c in _county_names()}
+    weights = {c: sum(t.weight for t in towns() if t.county == c) for c in county_names()}
     base = found_total - sum(by_county.values())
     suspects = view.open_events("rental", 500)
     return {
@@ -218,8 +214,8 @@ def group_rental(view: View) -> dict[str, Any]:
                        b.kpi("open", "核查整治中", len(suspects), "处"),
                        b.kpi("month", "近30日新发现", int(view.total("rentals", view.window_first)), "处")),
         "county_rentals": b.ranking("各县（市、区）累计发现", "处", [
-            {"name": _county_names()[c], "value": round(base * weights[c] + by_county.get(c, 0)), "adcode": c}
-            for c in _county_names()]),
+            {"name": county_names()[c], "value": round(base * weights[c] + by_county.get(c, 0)), "adcode": c}
+            for c in county_names()]),
         "signal_sources": b.shares("预警信号来源（近30日）", "条", sorted(
             view.parts("rental_type", view.window_first).items(), key=lambda kv: -kv[1])),
         "suspected_rentals": b.points("疑似群租房", [
@@ -364,7 +360,7 @@ def video_surveillance(view: View) -> dict[str, Any]:
                              int(view.total("grid_reported") * 0.12), "条")),
         "online_rate": b.gauge("点位在线率", online, 0.9, 1.0, "%", target=0.98),
         "county_cameras": b.ranking("各县（市、区）接入点位", "个", [
-            {"name": _county_names()[c], "value": n, "adcode": c} for c, n in CAMERAS_BY_COUNTY.items()]),
+            {"name": county_names()[c], "value": n, "adcode": c} for c, n in CAMERAS_BY_COUNTY.items()]),
         "cameras": b.points("重点点位", [
             b.point(c["id"], c["name"], c["lon"], c["lat"], "yellow" if offline(c["id"]) else "normal", adcode=c["town"])
             for c in cameras]),
