@@ -46,6 +46,7 @@ from cockpit.charts import palette
 from cockpit.core import geo
 from cockpit.core.formats import format_value
 from cockpit.core.mapraster import (
+    BACKGROUND,
     NO_DATA,
     NO_DATA_HATCH,
     RAMP,
@@ -81,6 +82,7 @@ class _Frame:
 
     key: tuple
     size: QSize
+    area: QRect  # the part of the picture the map covers; label images and codes are this size
     projection: Projection
     cells: CellSet
     labels: np.ndarray  # cell code per pixel (0 outside), for hit tests
@@ -381,12 +383,18 @@ class NantongMap(QWidget):
         size = QSize(width, height)
         cells = cell_set(level, county)
         projection = Projection.fit(cells.bounds, width, height, margin=0.05)
-        label_images = self._rasterise(cells, projection, size)
+        outline_px = max(1, round(scale))
+        area = _map_area(projection, cells.bounds, size, pad=outline_px + 3)
+        local = Projection(projection.lon0, projection.lat0, projection.scale, projection.kx,
+                           projection.ox - area.x(), projection.oy - area.y())
+        label_images = self._rasterise(cells, local, area.size())
         labels, towns = (_labels(image) for image in label_images)
-        codes = display_codes(labels, towns, cells, grid_edges=edges, outline_px=max(1, round(scale)))
-        image = QImage(size, QImage.Format.Format_RGB32)  # every pixel is written by the first recolour
-        return _Frame(key, size, projection, cells, labels, codes, image, _pixels(image), scratch_for(width),
-                      label_images)
+        codes = display_codes(labels, towns, cells, grid_edges=edges, outline_px=outline_px)
+        image = QImage(size, QImage.Format.Format_RGB32)
+        image.fill(QColor(BACKGROUND))  # beyond the map area it stays so; recolours write the area only
+        pixels = _pixels(image)[area.top():area.top() + area.height(), area.left():area.left() + area.width()]
+        return _Frame(key, size, area, projection, cells, labels, codes, image, pixels,
+                      scratch_for(area.width()), label_images)
 
     def _rasterise(self, cells: CellSet, projection: Projection, size: QSize) -> tuple[QImage, QImage]:
         """Label images of the cells and of their towns: each polygon filled without antialiasing in a
@@ -462,6 +470,8 @@ class NantongMap(QWidget):
         width, line = 330 * s, 26 * s
         x = frame.size.width() - width - 20 * s
         y = 90 * s
+        painter.fillRect(QRectF(x, y - 40 * s, width, len(self._zones) * (line * 2.6 + 10 * s) + 40 * s),
+                         QColor(BACKGROUND))  # last look's boxes
         painter.setPen(QColor(palette.TEXT))
         painter.setFont(_font(15 * s, bold=True))
         painter.drawText(QPointF(x, y - 12 * s), "功能区（无法定边界，仅示数据）")
@@ -489,6 +499,7 @@ class NantongMap(QWidget):
         s = self._text_scale()
         width, bar = 300 * s, 18 * s
         box = QRectF(20 * s, frame.size.height() - 190 * s, width + 24 * s, 150 * s)
+        painter.fillRect(box, QColor(BACKGROUND))  # last look's legend
         painter.setPen(QPen(QColor(palette.BORDER), 1.5 * s))
         painter.setBrush(QColor(10, 23, 48, 225))
         painter.drawRoundedRect(box, 6 * s, 6 * s)
@@ -538,8 +549,10 @@ class NantongMap(QWidget):
         painter.setFont(_font(12 * s))
         painter.setPen(QColor(palette.TEXT_DIM))
         rect = QRectF(0, size.height() - 52 * s, size.width() - 16 * s, 48 * s)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom,
-                         "\n".join(self.notes))
+        flags = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom
+        text = "\n".join(self.notes)
+        painter.fillRect(painter.boundingRect(rect, flags, text), QColor(BACKGROUND))
+        painter.drawText(rect, flags, text)
 
     def _paint_pulse(self, painter: QPainter) -> None:
         frame = self._ensure_frame()
@@ -581,7 +594,8 @@ class NantongMap(QWidget):
                 lat = np.concatenate([p.lat for p in layers])
                 level = np.concatenate([p.level for p in layers])
                 x, y = frame.projection.to_pixels(lon, lat)
-                in_view = _inside(frame.labels, x, y)  # a drilled view shows its own county's points only
+                # A drilled view shows its own county's points only.
+                in_view = _inside(frame.labels, x - frame.area.x(), y - frame.area.y())
                 for index, name in enumerate(POINT_LEVELS):
                     chosen = (level == index) & in_view
                     if not chosen.any():
@@ -638,7 +652,7 @@ class NantongMap(QWidget):
     def _label_at(self, x: float, y: float) -> int | None:
         frame = self._ensure_frame()
         dpr = self.devicePixelRatioF()
-        px, py = int(x * dpr), int(y * dpr)
+        px, py = int(x * dpr) - frame.area.x(), int(y * dpr) - frame.area.y()
         height, width = frame.labels.shape
         if not (0 <= px < width and 0 <= py < height):
             return None
@@ -806,6 +820,15 @@ def _bad_point(layer: str, items: list[dict]) -> str:
             return (f"point {index} of layer {layer!r} has level {item.get('level')!r}; "
                     f"expected one of {', '.join(POINT_LEVELS)}")
     return f"the points of layer {layer!r} are not a list of dicts with lon, lat and level"
+
+
+def _map_area(projection: Projection, bounds: tuple[float, float, float, float], size: QSize, pad: int) -> QRect:
+    """The pixels the view's bounds cover, with room for the outline; the rest of a wide wall is ground."""
+    x0, y0 = projection.to_pixels(bounds[0], bounds[3])
+    x1, y1 = projection.to_pixels(bounds[2], bounds[1])
+    left, top = max(0, math.floor(x0) - pad), max(0, math.floor(y0) - pad)
+    right, bottom = min(size.width(), math.ceil(x1) + pad), min(size.height(), math.ceil(y1) + pad)
+    return QRect(left, top, right - left, bottom - top)
 
 
 def _inside(labels: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
