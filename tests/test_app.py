@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -19,12 +20,28 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def cockpit(tmp_path: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    """Run the cockpit in its own process, with per-user folders of the test's own."""
+    """Run the cockpit in its own process, with per-user folders of the test's own.
+
+    A run that overstays is asked to stop (SIGTERM, so it stops its central API too), then aborted
+    with every thread's stack written to stderr, and the test fails showing that output.
+    """
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=str(tmp_path / "data"),
-               XDG_CACHE_HOME=str(tmp_path / "cache"), PYTHONPATH=str(REPO))
+               XDG_CACHE_HOME=str(tmp_path / "cache"), PYTHONPATH=str(REPO), PYTHONFAULTHANDLER="1")
     env.pop("COCKPIT_TOKEN", None)
-    return subprocess.run([sys.executable, "-m", "cockpit", *args], cwd=REPO, env=env, capture_output=True,
-                          text=True, encoding="utf-8", timeout=timeout)
+    command = [sys.executable, "-m", "cockpit", *args]
+    with subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          encoding="utf-8") as process:
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGTERM)
+            try:
+                out, err = process.communicate(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.send_signal(signal.SIGABRT)
+                out, err = process.communicate()
+            pytest.fail(f"the cockpit overstayed {timeout:g} s\nstdout:\n{out[-3000:]}\nstderr:\n{err[-6000:]}")
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
 
 
 def png_size(path: Path) -> tuple[int, int]:

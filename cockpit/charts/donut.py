@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor, QPainter, QPen
 from cockpit.charts import palette
 from cockpit.charts.base import BlockError, Chart, elided, fitted, items_of, number, shown, split_value
 
-MAX_PARTS = 7  # the rest are summed as 其他
+MAX_PARTS = 6  # the rest are summed as 其他, so every legend line stays readable
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class DonutChart(Chart):
     def _paint_legend(self, painter: QPainter, model: Shares, area: QRectF) -> None:
         row_height = min(area.height() / len(model.parts), 26 * self.scale)
         top = area.top() + (area.height() - row_height * len(model.parts)) / 2
-        painter.setFont(palette.font(min(14.0, row_height * 0.62 / self.scale), self.scale))
+        painter.setFont(palette.font(max(10.0, min(14.0, row_height * 0.7 / self.scale)), self.scale))
         metrics = painter.fontMetrics()
         percent_width = metrics.horizontalAdvance("100.0%")
         dot = row_height * 0.36

@@ -15,6 +15,9 @@ from cockpit.charts.base import BlockError, Chart, items_of, number, shown
 from cockpit.core.formats import format_value
 
 SHANGHAI = timezone(timedelta(hours=8))
+HOUR, DAY = 3600, 86400
+TIME_STEPS = (HOUR, 2 * HOUR, 3 * HOUR, 4 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY, 14 * DAY,
+              30 * DAY, 91 * DAY, 182 * DAY, 365 * DAY)
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,18 @@ class TimeAxis(pg.AxisItem):
     def __init__(self) -> None:
         super().__init__(orientation="bottom")
         self.tz: tzinfo = SHANGHAI
+        self.tick_scale = 1.0
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802 (pyqtgraph's name and arguments)
+        """Round local times (whole hours, days, weeks, months), about one per 60 px."""
+        span = maxVal - minVal
+        if span <= 0:
+            return []
+        wanted = max(2.0, size / (60 * max(0.5, self.tick_scale)))
+        step = next((s for s in TIME_STEPS if span / s <= wanted), TIME_STEPS[-1])
+        offset = self.tz.utcoffset(None).total_seconds() if self.tz.utcoffset(None) else 0.0
+        first = np.ceil((minVal + offset) / step) * step - offset
+        return [(step, list(np.arange(first, maxVal + 1e-6, step)))]
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
         low, high = self.range
@@ -160,6 +175,7 @@ class LineChart(Chart):
         return "&nbsp;&nbsp;".join(parts)
 
     def _rescaled(self) -> None:
+        self.time_axis.tick_scale = self.scale
         tick_font = palette.font(11, self.scale)
         for axis in (self.time_axis, self.value_axis):
             axis.setTickFont(tick_font)

@@ -33,12 +33,12 @@ TILE_KPIS = 4  # an overview tile shows its first four KPIs; domain and full-siz
 log = logging.getLogger(__name__)
 
 
-def short_time(text: str | None) -> str:
+def short_time(text: str | None, pattern: str = "%m-%d %H:%M") -> str:
     """'2026-11-24T20:15:00+08:00' -> '11-24 20:15' (the payload's own clock, as sent)."""
     if not text:
         return "—"
     try:
-        return datetime.fromisoformat(text).strftime("%m-%d %H:%M")
+        return datetime.fromisoformat(text).strftime(pattern)
     except ValueError:
         return text
 
@@ -171,8 +171,9 @@ class PanelView(QFrame):
             colour = STATE_COLOURS[State.ERROR] if state is State.ERROR else "#8ea6c9"
             self.state_message.setStyleSheet(f"color: {colour};")
         show_badge(self.badge, state)
-        self.as_of.setText(short_time(entry.as_of) if entry and entry.as_of else "")
-        self.as_of.setToolTip("数据时间（接口给出的时间）")
+        pattern = "%H:%M" if self.mode == "tile" else "数据时间 %m-%d %H:%M"  # a tile has room for the time only
+        self.as_of.setText(short_time(entry.as_of, pattern) if entry and entry.as_of else "")
+        self.as_of.setToolTip(f"数据时间 {entry.as_of}" if entry and entry.as_of else "")
         self.refresh_age(server_now)
 
     def refresh_age(self, server_now: datetime | None) -> None:
