@@ -164,12 +164,12 @@ def test_a_database_keeps_its_own_city_whatever_seed_a_restart_names(tmp_path):
 
 
 _FINGERPRINT = """
-import hashlib, json, sys, tempfile
+import hashlib, json, sys
 from datetime import datetime
 from pathlib import Path
 from central.sim import Simulator
 from central.sim.clock import CST
-sim = Simulator(Path(tempfile.mkdtemp()) / "c.sqlite", seed=7, speed=1e-6,
+sim = Simulator(Path(sys.argv[1]), seed=7, speed=1e-6,
                 start_at=datetime(2026, 7, 14, 9, 30, tzinfo=CST))
 sim.start()
 found = {"situation": sim.situation(), **{p["id"]: sim.panel(p["id"]) for p in sim.meta()["panels"]}}
@@ -178,11 +178,12 @@ print(hashlib.sha256(json.dumps(found, sort_keys=True).encode()).hexdigest())
 """
 
 
-def test_the_city_is_the_same_in_another_process_whatever_its_hash_seed():
+def test_the_city_is_the_same_in_another_process_whatever_its_hash_seed(tmp_path):
     """Nothing depends on Python's per-process string hashing or on the order of sets."""
     prints = set()
     for hash_seed in ("1", "2"):
-        done = subprocess.run([sys.executable, "-c", _FINGERPRINT], capture_output=True, text=True, timeout=120,
+        db = str(tmp_path / f"hash-{hash_seed}.sqlite")
+        done = subprocess.run([sys.executable, "-c", _FINGERPRINT, db], capture_output=True, text=True, timeout=120,
                               cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": hash_seed})
         assert done.returncode == 0, done.stderr
         prints.add(done.stdout.strip())
