@@ -78,8 +78,9 @@ def point_pool(seed: int, adcode: str) -> tuple[tuple[float, float], ...]:
     while len(found) < POOL:
         xs, ys = rng.uniform(minx, maxx, 4 * POOL), rng.uniform(miny, maxy, 4 * POOL)
         inside = shapely.contains_xy(cell, xs, ys)
-        found += [(round(float(x), 6), round(float(y), 6)) for x, y in zip(xs[inside], ys[inside], strict=True)]
-    return tuple(found[:POOL])
+        keep = slice(0, POOL - len(found))
+        found += zip(np.round(xs[inside][keep], 6).tolist(), np.round(ys[inside][keep], 6).tolist(), strict=True)
+    return tuple(found)
 
 
 def point_in(seed: int, adcode: str, rng: random.Random) -> tuple[float, float]:
