@@ -150,7 +150,7 @@ class MainWindow(QMainWindow):
             self._pending[endpoint] = entry
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
-        self.timer.timeout.connect(self.tick)
+        self.timer.timeout.connect(lambda: self.tick(complete=False))
         self.timer.start()
         self.tick()
 
@@ -314,10 +314,14 @@ class MainWindow(QMainWindow):
     def _on_entry(self, endpoint: str, entry: Entry) -> None:
         self._pending[endpoint] = entry  # applied on the next tick
 
-    def tick(self) -> None:
-        """The shared timer: apply new data, then clock, ages, staleness and connection."""
+    def tick(self, complete: bool = True) -> None:
+        """The shared timer: apply new data, then clock, ages, staleness and connection.
+
+        The timer passes complete=False: new data is then applied a few views per event-loop turn,
+        so seventeen payloads arriving together never freeze the wall for one long repaint.
+        """
         self.store.refresh_states()
-        self.flush()
+        self.flush(complete)
         now = self.store.server_now()
         self.header.clock.setText(now.astimezone(SHANGHAI).strftime("%Y-%m-%d  %H:%M:%S"))
         for views in self._views.values():
@@ -326,15 +330,21 @@ class MainWindow(QMainWindow):
                     view.refresh_age(now)
         self._show_connection()
 
-    def flush(self) -> None:
-        """Apply the entries that changed since the last tick (also before a screenshot)."""
-        pending, self._pending = self._pending, {}
-        now = self.store.server_now()
-        for endpoint, entry in pending.items():
+    def flush(self, complete: bool = True) -> None:
+        """Apply the entries that changed since the last tick: all now (e.g. before a screenshot),
+        or one endpoint per event-loop turn, letting Qt repaint between them."""
+        while self._pending:
+            endpoint = next(iter(self._pending))
+            entry = self._pending.pop(endpoint)
+            now = self.store.server_now()
             for view in self._views.get(endpoint, ()):
                 view.set_entry(entry, now)
             if endpoint == self.catalogue.map.endpoint:
                 self.header.as_of.setText(f"态势数据时间 {short_time(entry.as_of)}")
+            if not complete:
+                if self._pending:
+                    QTimer.singleShot(0, lambda: self.flush(complete=False))
+                return
 
     def _show_connection(self) -> None:
         wanted = set(self._views)

@@ -192,3 +192,16 @@ def test_a_4k_wall_doubles_the_type(live, qtbot):
     qtbot.waitUntil(lambda: window.scale == 2.0)
     assert all(chart.scale == 2.0 for tile in window.tiles.values() for _, chart in tile.charts)
     assert "font-size: 60px" in window.styleSheet()  # the 30 px title, doubled
+
+
+def test_the_timer_applies_new_data_a_view_at_a_time(qtbot, fetched):
+    """Seventeen payloads arriving together are applied one endpoint per event-loop turn (Qt repaints between)."""
+    store = Store()
+    window = open_window(qtbot, store)
+    for result in fetched.values():
+        store.put_fetch(result)
+    window.tick(complete=False)
+    waiting = [tile for tile in window.tiles.values() if not tile.chart_area.isVisibleTo(window)]
+    assert len(waiting) >= len(window.tiles) - 1  # at most one endpoint applied in this turn
+    qtbot.waitUntil(lambda: all(tile.chart_area.isVisibleTo(window) for tile in window.tiles.values()))
+    assert window.situation.headline.model
