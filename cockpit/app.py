@@ -100,7 +100,7 @@ async def run(settings: Settings, catalogue: Catalogue) -> int:
             try:
                 url = await loop.run_in_executor(None, central.start)  # the GUI keeps painting meanwhile
             except EmbeddedCentralError as exc:
-                window.show_fatal(f"内置中心接口未能启动：{exc}")
+                window.show_fatal(f"内置中央接口（模拟南通）未能启动：{exc}")
                 if settings.screenshot and not _has_all(store, intervals):
                     raise StartupError(f"the embedded central API did not start: {exc}") from None
                 url = None

@@ -359,8 +359,8 @@ class MainWindow(QMainWindow):
             reasons = sorted({e.error for e in failing if e.error})
             self.header.set_connection(False, f"● 连接异常：{len(failing)} 项数据未更新", "\n".join(reasons))
             if all(e.payload is None for e in entries) and all(e.state is State.ERROR for e in entries):
-                self.show_fatal(f"无法连接中心接口 {self.source}：{reasons[0] if reasons else '未知原因'}"
-                                "。恢复后将自动刷新。")
+                self.show_fatal(f"中央接口 {self.source} 无法访问，也没有缓存的数据可显示。"
+                                f"{reasons[0] if reasons else ''}　恢复后将自动刷新。")
 
     def show_fatal(self, text: str) -> None:
         self.fatal.setText(text)

@@ -183,7 +183,7 @@ def test_nothing_reachable_and_nothing_cached_is_said_on_screen(qtbot):
         store.put_error(endpoint, OUTAGE)
     window.tick()
     assert window.fatal.isVisibleTo(window)
-    assert "无法连接中心接口" in window.fatal.text() and "连接被拒绝" in window.fatal.text()
+    assert "中央接口 测试接口 无法访问" in window.fatal.text() and OUTAGE.message in window.fatal.text()
 
 
 def test_a_4k_wall_doubles_the_type(live, qtbot):
