@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from cockpit.charts.kpi import KpiTiles
 from cockpit.core.formats import format_value
@@ -66,6 +66,11 @@ class SituationView(QFrame):
         self.chooser.currentIndexChanged.connect(self._figure_chosen)
         self.where = QLabel("南通市 · 各县（市、区）", self)
         self.where.setObjectName("sectionTitle")
+        self.back_button = QPushButton("返回全市", self)
+        self.back_button.setObjectName("navTab")
+        self.back_button.setToolTip("回到全市各县（快捷键 Esc）")
+        self.back_button.clicked.connect(self.back)
+        self.back_button.hide()
         self.points_note = QLabel(self)
         self.points_note.setObjectName("note")
         loosen(self.points_note)
@@ -80,6 +85,7 @@ class SituationView(QFrame):
         top.addWidget(self.badge)
         controls = QHBoxLayout()
         controls.addWidget(self.where)
+        controls.addWidget(self.back_button)
         controls.addStretch(1)
         controls.addWidget(QLabel("着色指标", self))
         controls.addWidget(self.chooser)
@@ -214,6 +220,7 @@ class SituationView(QFrame):
         self.drilled = str(adcode) if adcode else None
         payload = self.entry.payload if self.entry is not None else None
         name = next((r.get("name") for r in (payload or {}).get("regions") or [] if r.get("adcode") == adcode), None)
-        self.where.setText(f"{name or adcode} · 各镇（街道）　Esc 返回" if self.drilled else "南通市 · 各县（市、区）")
+        self.where.setText(f"{name or adcode} · 各镇（街道）" if self.drilled else "南通市 · 各县（市、区）")
+        self.back_button.setVisible(self.drilled is not None)
         self._recolour()
 

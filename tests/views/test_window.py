@@ -117,9 +117,14 @@ def test_drill_into_a_county_and_back(live, qtbot):
     window, _ = live
     window.situation.drill("320612")
     assert window.map.drilled == "320612"
-    assert "通州区" in window.situation.where.text()
+    assert "通州区" in window.situation.where.text() and window.situation.back_button.isVisibleTo(window)
     window.back()
     assert window.map.drilled is None and window.current == ("overview", None)
+    assert not window.situation.back_button.isVisibleTo(window)
+    window.map.region_clicked.emit("320681")  # what a click on 启东市 sends
+    assert window.map.drilled == "320681"
+    qtbot.mouseClick(window.situation.back_button, Qt.MouseButton.LeftButton)
+    assert window.map.drilled is None
 
 
 def test_the_figure_chooser_recolours_the_map_and_the_zones(live):
