@@ -20,9 +20,15 @@ from pathlib import Path
 
 from benchmarks.timing import Plan, Record, parse_size
 
-SUBJECTS = {"cockpit": "cockpit_map", "matplotlib": "matplotlib_map", "echarts": "echarts_map"}
+SUBJECTS = {"cockpit": "cockpit_map", "matplotlib": "matplotlib_map", "echarts": "echarts_map",
+            "app": "cockpit_app"}  # app: the whole cockpit end to end (its records are the cockpit's)
+APP_SIZE = "3840x2160"
 MAP_MEASURES = ("map_first", "map_full", "map_recolour", "map_points", "map_drill")
-TARGETS_4K = {"map_full": 60.0, "map_recolour": 20.0, "map_points": 3.5}  # ms at 3840x2160 (issue 5)
+TARGETS_4K = {"map_full": 60.0, "map_recolour": 20.0, "map_points": 3.5,  # ms at 3840x2160 (issue 5)
+              "panels_frame": 16.7, "poll_stall": 16.0, "startup_cache": 1500.0}
+# Which figure a measure is judged by, and how its cell reads.
+HEADLINE = {"panels_frame": ("p95_ms", "p50 {median_ms:.1f} / p95 {p95_ms:.1f}"),
+            "poll_stall": ("p99_ms", "p99 {p99_ms:.1f} / max {max_ms:.1f}")}
 SIZES = ("3840x2160", "7680x2160")
 FULL = Plan(full_runs=7, runs=21, warmup=2)
 QUICK = Plan(full_runs=3, runs=7, warmup=1)
@@ -35,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     plan = Plan(args.full_runs or plan.full_runs, args.runs or plan.runs, plan.warmup if args.warmup is None
                 else args.warmup)
     subjects = args.only or list(SUBJECTS)
+    columns = [s for s in subjects if s != "app"] or ["cockpit"]
     records: list[Record] = []
     absent: dict[str, str] = {}
     failed: dict[str, str] = {}
@@ -44,14 +51,14 @@ def main(argv: list[str] | None = None) -> int:
             absent[subject] = reason
             print(f"{subject}: absent, skipped ({reason})", file=sys.stderr)
             continue
-        for size in args.sizes:
+        for size in ([APP_SIZE] if subject == "app" else args.sizes):
             print(f"{subject} at {size} ...", file=sys.stderr, flush=True)
             try:
                 records.extend(_run_subject(subject, size, plan))
             except RuntimeError as exc:
                 failed[f"{subject} {size}"] = str(exc)
                 print(f"{subject} at {size}: failed, skipped ({exc})", file=sys.stderr)
-    print(table(records, subjects, args.sizes))
+    print(table(records, columns, args.sizes))
     for line in verdicts(records, args.sizes):
         print(line)
     if args.json:
@@ -63,14 +70,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 NOT_MEASURED = {
-    measure: "needs the main window and the poller driven end to end; not built into this runner yet"
-    for measure in ("panels_frame", "poll_stall", "startup", "warning_latency", "soak_rss")
+    "warning_latency": "publish on the central API -> popup painted: not built into this runner yet",
+    "soak_rss": "RSS after an accelerated soak of many simulated hours: not built into this runner yet",
+    "poll_stall_304_round": "the GUI cost of one round of 304s alone: not separated from poll_stall yet",
 }
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer runs (about two minutes in all)")
+    parser.add_argument("--quick", action="store_true", help="fewer runs (a few minutes in all)")
     parser.add_argument("--json", metavar="FILE", help="also write machine information and every record")
     parser.add_argument("--only", type=_subjects, help=f"comma-separated subjects ({', '.join(SUBJECTS)})")
     parser.add_argument("--sizes", type=_sizes, default=list(SIZES), help="comma-separated WxH sizes")
@@ -130,13 +138,26 @@ def table(records: list[Record], subjects: list[str], sizes: list[str]) -> str:
             cells = []
             for subject in subjects:
                 r = by_key.get((measure, size, subject))
-                cells.append(f"{r.median_ms:.1f} ({r.min_ms:.1f})" if r else "—")
+                cells.append(_cell(r) if r else "—")
+            if not any(c != "—" for c in cells):
+                continue
             target = TARGETS_4K.get(measure) if size == "3840x2160" else None
             rows.append([measure, size, *cells, f"≤ {target:g}" if target else ""])
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "milliseconds: median (min)\n" + "\n".join(lines)
+
+
+def _cell(record: Record) -> str:
+    if record.measure in HEADLINE:
+        return HEADLINE[record.measure][1].format(**asdict(record))
+    return f"{record.median_ms:.1f} ({record.min_ms:.1f})"
+
+
+def _headline(record: Record) -> float:
+    field = HEADLINE.get(record.measure, ("median_ms",))[0]
+    return getattr(record, field)
 
 
 def verdicts(records: list[Record], sizes: list[str]) -> list[str]:
@@ -153,9 +174,11 @@ def verdicts(records: list[Record], sizes: list[str]) -> list[str]:
                 if other is not None and other.median_ms <= own.median_ms:
                     lines.append(f"NOT AHEAD: {measure} at {size}: cockpit {own.median_ms:.1f} ms, "
                                  f"{peer} {other.median_ms:.1f} ms")
-            target = TARGETS_4K.get(measure) if size == "3840x2160" else None
-            if target is not None and own.median_ms > target:
-                lines.append(f"TARGET MISSED: {measure} at {size}: {own.median_ms:.1f} ms > {target:g} ms")
+    for record in records:
+        target = TARGETS_4K.get(record.measure) if record.size == "3840x2160" else None
+        if record.subject == "cockpit" and target is not None and _headline(record) > target:
+            lines.append(f"TARGET MISSED: {record.measure} at {record.size}: {_headline(record):.1f} ms "
+                         f"> {target:g} ms")
     return lines
 
 

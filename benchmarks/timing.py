@@ -29,15 +29,19 @@ class Record:
     min_ms: float
     runs: int
     p95_ms: float | None = None
+    p99_ms: float | None = None
     max_ms: float | None = None
     note: str = ""
 
     @classmethod
     def of(cls, measure: str, subject: str, size: str, samples_ms: list[float], note: str = "") -> Record:
         ordered = sorted(samples_ms)
-        p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+        def rank(q: float) -> float:
+            return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 2)
+
         return cls(measure, subject, size, round(statistics.median(ordered), 2), round(ordered[0], 2),
-                   len(ordered), round(p95, 2), round(ordered[-1], 2), note)
+                   len(ordered), rank(0.95), rank(0.99), round(ordered[-1], 2), note)
 
 
 def sample(step: Callable[[int], object], runs: int, warmup: int = 1,

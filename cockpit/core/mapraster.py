@@ -203,10 +203,10 @@ def display_codes(cells: np.ndarray, towns: np.ndarray, cell_set: CellSet, *, gr
     codes = cells + _stripes(cells.shape, stripe_period, stride * STRIPE)
     if grid_edges and cell_set.level == "grid":
         right, down = _differs(cells)
-        np.copyto(codes, cells + np.uint16(stride * GRID_EDGE), where=_edge_mask(right, down, cells.shape))
+        np.add(cells, np.uint16(stride * GRID_EDGE), out=codes, where=_edge_mask(right, down, cells.shape))
     right, down = _differs(towns)
-    town_edge = _edge_mask(right, down, towns.shape, both_sides=True)
-    np.copyto(codes, np.uint16(cell_set.town_border), where=town_edge & (towns > 0))
+    # Town borders; where one meets the outside the county outline (drawn next) covers it.
+    np.copyto(codes, np.uint16(cell_set.town_border), where=_edge_mask(right, down, towns.shape, both_sides=True))
     width = cells.shape[1]
     flat_towns = np.ascontiguousarray(towns).reshape(-1)
     county = cell_set.county_of_town

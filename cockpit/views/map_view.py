@@ -133,6 +133,7 @@ class NantongMap(QWidget):
         self._names: list[tuple[QPointF, QImage]] = []
         self._names_for: tuple | None = None
         self._values_for: tuple | None = None
+        self._text_sprites: dict[tuple, QImage] = {}
         self._show_names = True
         self._fragments: list[tuple[PrimitiveArray, QPixmap]] | None = None
         self._sprites: dict[tuple[str, int], QPixmap] = {}
@@ -446,8 +447,8 @@ class NantongMap(QWidget):
         else:
             places = [(t.adcode, t.name, (t.lon, t.lat)) for t in geo.towns() if t.county_adcode == self._drill]
             name_font, value_font = _font(15 * s, bold=True), _font(14 * s, bold=True)
-            title = _text_sprite([(f"{geo.county_by_adcode()[self._drill].name} · 镇街", _font(34 * s, bold=True),
-                                   palette.TEXT)])
+            title = self._text_sprite([(f"{geo.county_by_adcode()[self._drill].name} · 镇街",
+                                        _font(34 * s, bold=True), palette.TEXT)])
             sprites.append((QPointF(20 * s, 16 * s), title))
         show_values = self._level == ("county" if self._drill is None else "town")
         for code, name, (lon, lat) in places:
@@ -456,10 +457,19 @@ class NantongMap(QWidget):
                 value = by_code[code]
                 lines.append((format_value(None if math.isnan(value) else float(value), self._unit), value_font,
                               VALUE_TEXT))
-            image = _text_sprite(lines)
+            image = self._text_sprite(lines)
             x, y = frame.projection.to_pixels(lon, lat)
             sprites.append((QPointF(float(x) - image.width() / 2, float(y) - image.height() / 2), image))
         return sprites
+
+    def _text_sprite(self, lines: list[tuple[str, QFont, str]]) -> QImage:
+        """Text sprites are kept: names recur on every recolour, and most values do too."""
+        key = tuple((text, font.pixelSize(), font.bold(), colour) for text, font, colour in lines)
+        if key not in self._text_sprites:
+            if len(self._text_sprites) > 512:
+                self._text_sprites.clear()
+            self._text_sprites[key] = _text_sprite(lines)
+        return self._text_sprites[key]
 
     def _paint_zones(self, painter: QPainter, frame: _Frame) -> None:
         if not self._zones or self._drill is not None:
@@ -729,24 +739,30 @@ def _shapes_of(ring_set: Rings, projection: Projection) -> list:
     Each QPolygonF is sized, then filled with one memmove from the coordinate array: about three
     times faster than filling it through a numpy view per polygon."""
     unit = np.ascontiguousarray(unit_coordinates(ring_set.coords, projection.lon0, projection.lat0, projection.kx))
-    base, point_bytes = unit.ctypes.data, unit.itemsize * 2
-    starts = ring_set.starts.tolist()
-    owners, parts, simple = ring_set.owner.tolist(), ring_set.part.tolist(), ring_set.simple.tolist()
-    shapes: list = []
-    last_part = -1
+    point_bytes = unit.itemsize * 2
+    counts = np.diff(ring_set.starts)
+    sources = (unit.ctypes.data + ring_set.starts[:-1] * point_bytes).tolist()
     memmove, address = ctypes.memmove, shiboken6.getCppPointer
-    for r, (owner, part, is_simple) in enumerate(zip(owners, parts, simple, strict=True)):
-        count = starts[r + 1] - starts[r]
+    polygons = []
+    for count, source in zip(counts.tolist(), sources, strict=True):
         polygon = QPolygonF()
         polygon.resize(count)
-        memmove(address(polygon.data())[0], base + starts[r] * point_bytes, count * point_bytes)
+        memmove(address(polygon.data())[0], source, count * point_bytes)
+        polygons.append(polygon)
+    codes = (ring_set.owner + 1).tolist()
+    if ring_set.simple.all():
+        return list(zip(codes, polygons, strict=True))
+    shapes: list = []
+    last_part = -1
+    for code, part, is_simple, polygon in zip(codes, ring_set.part.tolist(), ring_set.simple.tolist(), polygons,
+                                              strict=True):
         if is_simple:
-            shapes.append((owner + 1, polygon))
+            shapes.append((code, polygon))
         elif part != last_part:
             path = QPainterPath()
             path.setFillRule(Qt.FillRule.OddEvenFill)
             path.addPolygon(polygon)
-            shapes.append((owner + 1, path))
+            shapes.append((code, path))
         else:
             shapes[-1][1].addPolygon(polygon)
         last_part = part

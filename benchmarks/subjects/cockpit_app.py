@@ -1,0 +1,214 @@
+"""The whole cockpit, end to end against a real embedded central API (clock at 600x).
+
+panels_frame  every endpoint gets a new payload at once (the 16 panels and the situation
+              map update together), then the window paints: p50 and p95
+poll_stall    the running app (qasync loop, poller, window) polls every endpoint at its
+              catalogue interval; a 5 ms GUI timer records the longest gaps: p99 and max
+startup_cold  process start to the main window's first painted frame, empty payload cache
+startup_cache the same with a cache filled by an earlier run (the cached picture shows at once)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from benchmarks.timing import Plan, Record, sample, subject_main  # noqa: E402
+
+SUBJECT = "cockpit"
+ROOT = Path(__file__).resolve().parents[2]
+SPEED = 600.0  # simulated seconds per real second: the data really changes between rounds
+STALL_TICK_MS = 5
+
+
+def run(size: tuple[int, int], plan: Plan) -> list[Record]:
+    from cockpit.core.embedded import EmbeddedCentral
+
+    label = f"{size[0]}x{size[1]}"
+    with tempfile.TemporaryDirectory(prefix="cockpit-app-bench-") as folder:
+        folder = Path(folder)
+        central = EmbeddedCentral(folder / "central.sqlite", seed=2026, speed=SPEED)
+        url = central.start()
+        try:
+            records = startup(url, size, label, folder, plan)
+            records += panels_frame(url, size, label, plan)
+            records += poll_stall(url, size, label, folder, plan)
+        finally:
+            central.stop()
+    return records
+
+
+# -- startup -----------------------------------------------------------------------
+def startup(url: str, size: tuple[int, int], label: str, folder: Path, plan: Plan) -> list[Record]:
+    runs = max(1, min(plan.full_runs, 5))
+    filled = folder / "filled.sqlite"
+    shot = folder / "shot.png"
+    done = _child([sys.executable, "-m", "cockpit", "--api", url, "--cache", str(filled), "--screenshot",
+                   str(shot), "--size", f"{size[0]}x{size[1]}", "--timeout", "120"], timeout=180)
+    if done.returncode != 0:
+        raise RuntimeError(f"filling the cache failed: {done.stderr.strip()[-300:]}")
+    cold, cached = [], []
+    for index in range(runs):
+        cold.append(_first_frame_ms(url, size, folder / f"empty-{index}.sqlite"))
+        copy = folder / f"cache-{index}.sqlite"
+        shutil.copyfile(filled, copy)
+        cached.append(_first_frame_ms(url, size, copy))
+    return [Record.of("startup_cold", SUBJECT, label, cold, note="process start to first frame, no cache"),
+            Record.of("startup_cache", SUBJECT, label, cached, note="process start to first frame, from cache")]
+
+
+def _first_frame_ms(url: str, size: tuple[int, int], cache: Path) -> float:
+    started = time.time()
+    done = _child([sys.executable, "-m", "benchmarks.subjects.cockpit_app", "--first-frame", "--api", url,
+                   "--cache", str(cache), "--size", f"{size[0]}x{size[1]}"], timeout=120)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"the cockpit did not paint a first frame: {done.stderr.strip()[-300:]}")
+    return (json.loads(lines[-1])["first_frame_at"] - started) * 1000
+
+
+def _child(command: list[str], timeout: float) -> subprocess.CompletedProcess:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env)
+
+
+def first_frame_child(argv: list[str]) -> int:
+    """Run the real cockpit; at the main window's first painted frame print the time and close it."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+
+    class FirstFrame(QObject):
+        seen = False
+
+        def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt API)
+            if (not self.seen and event.type() == QEvent.Type.UpdateRequest and watched.isWidgetType()
+                    and type(watched).__name__ == "MainWindow"):
+                self.seen = True
+                QTimer.singleShot(0, lambda: self._done(watched))  # after this frame's paint
+            return False
+
+        def _done(self, window) -> None:
+            print(json.dumps({"first_frame_at": time.time()}), flush=True)
+            window.close()
+
+    watcher = FirstFrame()
+    app.installEventFilter(watcher)
+    from cockpit.app import main
+
+    return main(argv)
+
+
+# -- panels_frame ------------------------------------------------------------------------------
+def panels_frame(url: str, size: tuple[int, int], label: str, plan: Plan) -> list[Record]:
+    from PySide6.QtWidgets import QApplication
+
+    from cockpit.charts import CHART_KINDS
+    from cockpit.core.catalogue import load_catalogue
+    from cockpit.core.client import ApiClient
+    from cockpit.core.store import Store, stale_after_for
+    from cockpit.views.fonts import install_fonts
+    from cockpit.views.main_window import MainWindow
+    from cockpit.views.theme import apply_theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)  # as the cockpit itself: its run coroutine decides when to stop
+    install_fonts(app)
+    apply_theme(app)
+    catalogue = load_catalogue(chart_kinds=CHART_KINDS)
+    endpoints = list(catalogue.endpoints())
+    client = ApiClient(url)
+    rounds = []
+    for _ in range(2):  # two real snapshots, minutes of simulated time apart
+        rounds.append([client.fetch(endpoint) for endpoint in endpoints])
+        time.sleep(1.0)
+    client.close()
+    store = Store(None, stale_after=stale_after_for(catalogue.endpoints()))
+    window = MainWindow(catalogue, store, source="benchmark")
+    window.resize(*size)
+    window.show()
+    for result in rounds[1]:
+        store.put_fetch(result)
+    app.processEvents()
+
+    def frame(i: int) -> None:
+        for result in rounds[i % 2]:
+            store.put_fetch(result)
+        window.repaint()  # paint the whole window now, as the next frame would
+
+    samples = sample(frame, max(plan.runs, 10), plan.warmup, gc.collect)
+    window.close()
+    app.processEvents()
+    return [Record.of("panels_frame", SUBJECT, label, samples,
+                      note=f"{len(endpoints)} endpoints, 16 panels and the map updated together")]
+
+
+# -- poll_stall --------------------------------------------------------------------------------
+def poll_stall(url: str, size: tuple[int, int], label: str, folder: Path, plan: Plan) -> list[Record]:
+    import qasync
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from cockpit import app as cockpit_app
+    from cockpit.charts import CHART_KINDS
+    from cockpit.core.catalogue import load_catalogue
+    from cockpit.core.config import parse_settings
+
+    duration_s = 10.0 if plan.runs <= 7 else 30.0
+    qt_app = QApplication.instance() or QApplication(sys.argv[:1])
+    settings = parse_settings(["--api", url, "--cache", str(folder / "stall.sqlite"),
+                               "--size", f"{size[0]}x{size[1]}"], env={})
+    catalogue = load_catalogue(chart_kinds=CHART_KINDS)
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append((now - last[0]) * 1000 - STALL_TICK_MS)
+        last[0] = now
+
+    monitor = QTimer()
+    monitor.setInterval(STALL_TICK_MS)
+    monitor.timeout.connect(tick)
+
+    async def session() -> int:
+        task = asyncio.ensure_future(cockpit_app.run(settings, catalogue))
+        await asyncio.sleep(3.0)  # start-up and the first full round are not the steady state
+        gaps.clear()
+        last[0] = time.perf_counter()
+        monitor.start()
+        await asyncio.sleep(duration_s)
+        monitor.stop()
+        for widget in qt_app.topLevelWidgets():
+            if type(widget).__name__ == "MainWindow":
+                widget.close()
+        return await task
+
+    loop = qasync.QEventLoop(qt_app)
+    asyncio.set_event_loop(loop)
+    try:
+        with loop:
+            loop.run_until_complete(session())
+    finally:
+        asyncio.set_event_loop(None)
+    stalls = [max(0.0, gap) for gap in gaps]
+    return [Record.of("poll_stall", SUBJECT, label, stalls,
+                      note=f"GUI stalls beyond a {STALL_TICK_MS} ms timer over {duration_s:.0f} s of polling "
+                           "every endpoint at its catalogue interval")]
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--first-frame":
+        raise SystemExit(first_frame_child(sys.argv[2:]))
+    raise SystemExit(subject_main(run))
