@@ -32,7 +32,7 @@ from cockpit.core.store import Entry, State, Store
 from cockpit.views.map_view import NantongMap
 from cockpit.views.panel_view import PanelView, loosen, short_time
 from cockpit.views.situation_view import SituationView
-from cockpit.views.theme import scale_for, stylesheet
+from cockpit.views.theme import scale_for, scale_layouts, stylesheet
 
 WALL_TITLE = "南通市域治理现代化指挥中心 · 领导驾驶舱"
 SHANGHAI = timezone(timedelta(hours=8))
@@ -285,6 +285,7 @@ class MainWindow(QMainWindow):
         self._drop_page()
         views = page.findChildren(PanelView)
         now = self.store.server_now()
+        scale_layouts(page, self.scale)
         for view in views:
             view.set_scale(self.scale)
             view.set_entry(self.store.get(view.spec.endpoint), now)
@@ -372,6 +373,7 @@ class MainWindow(QMainWindow):
         if scale != self.scale:
             self.scale = scale
             self.setStyleSheet(stylesheet(scale))
+            scale_layouts(self, scale)
             for views in self._views.values():
                 for view in views:
                     view.set_scale(scale)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLayout, QWidget
 
 from cockpit.charts import palette as p
 from cockpit.charts.palette import DOMAIN_COLOURS, LEVELS, level_colour, level_name  # noqa: F401 (re-exported)
@@ -88,6 +88,20 @@ def stylesheet(scale: float = 1.0) -> str:
     """
 
 
+def scale_layouts(root: QWidget, scale: float) -> None:
+    """Margins and gaps grow with the wall as the type does (each layout's 1080p values are kept)."""
+    for layout in root.findChildren(QLayout):
+        base = layout.property("base1080")
+        if base is None:
+            margins = layout.contentsMargins()
+            base = [margins.left(), margins.top(), margins.right(), margins.bottom(), layout.spacing()]
+            layout.setProperty("base1080", base)
+        *edges, spacing = base
+        layout.setContentsMargins(*(round(edge * scale) for edge in edges))
+        if spacing >= 0:
+            layout.setSpacing(round(spacing * scale))
+
+
 def apply_theme(app: QApplication, scale: float = 1.0) -> None:
     app.setStyle("Fusion")
     app.setPalette(qt_palette())
@@ -100,4 +114,4 @@ def level_label(level: str) -> str:
 
 
 __all__ = ["DOMAIN_COLOURS", "LEVELS", "apply_theme", "level_colour", "level_label", "qt_palette", "scale_for",
-           "stylesheet"]
+           "scale_layouts", "stylesheet"]
