@@ -94,6 +94,7 @@ async def run(settings: Settings, catalogue: Catalogue) -> int:
     central: EmbeddedCentral | None = None
     client: ApiClient | None = None
     poller = None
+    warnings = start_warnings(settings, window)
     try:
         if settings.api_url is None:
             central = EmbeddedCentral(user_data_dir() / "central.sqlite", seed=settings.seed, speed=settings.speed)
@@ -113,11 +114,14 @@ async def run(settings: Settings, catalogue: Catalogue) -> int:
             client = ApiClient(url, token=settings.token, ca_bundle=settings.ca_bundle)
             poller = Poller(client, store, intervals)
             poller.start()
+            warnings.service.connect_central(url, token=settings.token, ca_bundle=settings.ca_bundle)
         if settings.screenshot:
-            return await screenshot(window, store, intervals, settings, url or source)
+            return await screenshot(window, store, intervals, settings, url or source, warnings)
         await closed
         return 0
     finally:
+        await warnings.stop()
+        warnings.service.inbox.close()
         window.close()
         if poller is not None:
             await poller.stop()
@@ -128,19 +132,47 @@ async def run(settings: Settings, catalogue: Catalogue) -> int:
         cache.close()
 
 
+def start_warnings(settings: Settings, window):
+    """The urgent-warning pipeline: receive (central feed + CAP feeds), popup, list, sound, audit.
+
+    It starts before the central API is known so that CAP feeds and the stored, unacknowledged
+    warnings show even while the central API is away; the central feed joins when it answers."""
+    from cockpit.core.alerts import AuditLog, CapFeed, Inbox, WarningService
+    from cockpit.views.warnings import WarningCenter
+
+    service = WarningService(
+        Inbox(),
+        feeds=tuple(CapFeed(feed) for feed in settings.cap_feeds),
+        audit=AuditLog(settings.audit_log) if settings.audit_log else None)
+    center = WarningCenter(window, service, display_only=settings.display_only, scale=window.scale,
+                           sounds=settings.screenshot is None)
+    window.set_warning_list(center.history)
+    center.fly_to_requested.connect(window.locate)
+    center.changed.connect(window.set_warning_count)
+    center.start()
+    return center
+
+
 def _has_all(store: Store, endpoints: dict[str, float]) -> bool:
     """Every endpoint has data: fresh, or cached when the server could not be asked."""
     return all(_ready(store.get(endpoint)) for endpoint in endpoints)
+
+
+def _catching_up(service, store: Store, intervals: dict[str, float]) -> bool:
+    reachable = any(not store.get(endpoint).error for endpoint in intervals)
+    return service.central is not None and reachable and not service.caught_up
 
 
 def _ready(entry) -> bool:
     return entry.payload is not None and (not entry.from_cache or entry.error is not None)
 
 
-async def screenshot(window, store: Store, intervals: dict[str, float], settings: Settings, where: str) -> int:
-    """Wait until every panel has data (fresh or cached), then save the window as PNG."""
+async def screenshot(window, store: Store, intervals: dict[str, float], settings: Settings, where: str,
+                     warnings) -> int:
+    """Wait until every panel has data (fresh or cached) and, when the central API answers, the
+    warnings it holds are in; then save the window as PNG."""
     deadline = time.monotonic() + settings.timeout_s
-    while not _has_all(store, intervals):
+    while not _has_all(store, intervals) or _catching_up(warnings.service, store, intervals):
         entries = [store.get(endpoint) for endpoint in intervals]
         if all(entry.state is State.ERROR for entry in entries):  # tried everything, nothing, no cache
             reasons = sorted({entry.error for entry in entries if entry.error})
@@ -150,6 +182,7 @@ async def screenshot(window, store: Store, intervals: dict[str, float], settings
             missing = [endpoint for endpoint in intervals if not _ready(store.get(endpoint))]
             raise StartupError(f"no data after {settings.timeout_s:g} s for: {', '.join(missing)}")
         await asyncio.sleep(POLL_SCREENSHOT_S)
+    warnings.tick()  # what has just arrived is on screen, as it would be a second later
     return save_png(window, settings.screenshot, settings.size or DEFAULT_SIZE)
 
 

@@ -97,3 +97,26 @@ def test_a_broken_catalogue_stops_start_up_naming_the_panel(tmp_path, monkeypatc
 def test_a_bad_size_is_refused_before_anything_starts(tmp_path, size):
     done = cockpit(tmp_path, "--screenshot", str(tmp_path / "x.png"), "--size", size, timeout=30)
     assert done.returncode == 2 and "--size" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_published_red_warning_reaches_the_cockpit_and_its_audit_log(tmp_path, central_server):
+    """The app wires the warning pipeline: a drill published on the central API is received once,
+    shown, and audited (JSON lines with an offset timestamp, never a token)."""
+    import requests
+
+    from tests.conftest import ADMIN_TOKEN
+
+    published = requests.post(f"{central_server.url}/api/v1/sim/warnings", timeout=10,
+                              headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+                              json={"severity": "red", "headline": "演练：通州区突发暴雨内涝", "adcode": "320612"})
+    assert published.status_code == 201, published.text
+    warning_id = published.json()["id"]
+    audit = tmp_path / "audit.jsonl"
+    done = cockpit(tmp_path, "--api", central_server.url, "--audit-log", str(audit),
+                   "--screenshot", str(tmp_path / "wall.png"), "--size", "1920x1080", "--timeout", "90")
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in audit.read_text(encoding="utf-8").splitlines()]
+    mine = [line for line in lines if line["warning_id"] == warning_id]
+    assert [line["event"] for line in mine] == ["received", "shown"]
+    assert all(line["ts"][-6] in "+-" for line in mine)  # ISO 8601 with its offset
+    assert ADMIN_TOKEN not in audit.read_text(encoding="utf-8")

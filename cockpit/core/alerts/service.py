@@ -44,6 +44,7 @@ class WarningService:
         self.expire_every_s, self.ack_retry_s, self.max_backoff_s = expire_every_s, ack_retry_s, max_backoff_s
         self.ack_sync_s = ack_sync_s  # how often to learn of acks made at other clients (0: never)
         self.last_error: str = ""  # the receiver's latest trouble, for a status line ("" when well)
+        self.caught_up = False  # the central feed answered once: everything missed while away is in
         self._executor = DaemonThreadExecutor("warnings-io")
         self._tasks: list[asyncio.Task] = []
         self._ack_kick: asyncio.Event | None = None
@@ -54,11 +55,24 @@ class WarningService:
         """Start the loops on the running event loop (call from the loop's thread)."""
         self._ack_kick = asyncio.Event()
         if self.central is not None:
-            self._tasks += [asyncio.ensure_future(self._central_loop()), asyncio.ensure_future(self._ack_loop())]
-            if self.ack_sync_s > 0:
-                self._tasks.append(asyncio.ensure_future(self._ack_sync_loop()))
+            self._start_central_loops()
         self._tasks += [asyncio.ensure_future(self._feed_loop(feed)) for feed in self.feeds]
         self._tasks.append(asyncio.ensure_future(self._expire_loop()))
+
+    def _start_central_loops(self) -> None:
+        self._tasks += [asyncio.ensure_future(self._central_loop()), asyncio.ensure_future(self._ack_loop())]
+        if self.ack_sync_s > 0:
+            self._tasks.append(asyncio.ensure_future(self._ack_sync_loop()))
+
+    def connect_central(self, base_url: str, *, token: str | None = None, ca_bundle: str | None = None) -> None:
+        """Follow the central API's feed from now on (it may become known after start: the embedded
+        server's port), or follow it to a new address."""
+        if self.central is not None:
+            self.central.set_base_url(base_url)
+            return
+        self.central = CentralFeed(base_url, token=token, ca_bundle=ca_bundle)
+        if self._ack_kick is not None:  # already started
+            self._start_central_loops()
 
     async def stop(self) -> None:
         tasks, self._tasks = self._tasks, []
@@ -168,12 +182,13 @@ class WarningService:
         backoff = 1.0
         while True:
             try:
-                changes = await self.poll_central_once()
-                backoff, self.last_error = 1.0, ""
+                # Catch up at once after a start or an outage; then wait on the server (long poll).
+                changes = await self.poll_central_once(None if self.caught_up else 0)
+                backoff, self.last_error, self.caught_up = 1.0, "", True
                 if any(c.event == "received" for c in changes) and self.inbox.pending_acks():
                     self._ack_kick.set()
             except ApiError as exc:
-                self.last_error = str(exc)
+                self.last_error, self.caught_up = str(exc), False
                 log.warning("warnings feed: %s (trying again in %.0f s)", exc, exc.retry_after_s or backoff)
                 await asyncio.sleep(exc.retry_after_s or backoff)
                 backoff = min(backoff * 2, self.max_backoff_s)
