@@ -12,6 +12,8 @@ import asyncio
 import ipaddress
 import json
 import logging
+import os
+import signal
 import socket
 import sqlite3
 import sys
@@ -334,6 +336,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--token", help="require Authorization: Bearer TOKEN on API calls")
     parser.add_argument("--admin-token", help="token for admin calls (CAP ingestion, simulation control)")
     parser.add_argument("--dump-openapi", type=Path, metavar="FILE", help="write the OpenAPI document and exit")
+    parser.add_argument("--exit-with-parent", action="store_true",
+                        help="stop when the process that started this one dies (the cockpit's embedded default)")
     return parser
 
 
@@ -370,7 +374,15 @@ def main(argv: list[str] | None = None) -> int:
     url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
     config = uvicorn.Config(app, log_config=None, access_log=False, timeout_graceful_shutdown=5,
                             lifespan="on")
-    return asyncio.run(_serve(_Server(config), sock, url))
+    return asyncio.run(_serve(_Server(config), sock, url, exit_with_parent=args.exit_with_parent))
+
+
+async def _stop_when_orphaned(server: _Server, parent: int) -> None:
+    """A cockpit killed hard (SIGKILL, a crash) must not leave its embedded server running."""
+    while os.getppid() == parent:
+        await asyncio.sleep(1.0)
+    log.info("the process that started this server is gone; stopping")
+    server.handle_exit(signal.SIGTERM, None)
 
 
 def _loopback(host: str) -> bool:
@@ -390,8 +402,10 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def _serve(server: _Server, sock: socket.socket, url: str) -> int:
+async def _serve(server: _Server, sock: socket.socket, url: str, *, exit_with_parent: bool = False) -> int:
     task = asyncio.create_task(server.serve(sockets=[sock]))
+    if exit_with_parent:
+        asyncio.create_task(_stop_when_orphaned(server, os.getppid()))
     while not server.started and not task.done():
         await asyncio.sleep(0.02)
     if not server.started:

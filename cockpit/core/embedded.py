@@ -29,7 +29,8 @@ class EmbeddedCentral:
                  extra_args: tuple[str, ...] = (), startup_timeout: float = 60.0) -> None:
         self.db = Path(db)
         self.args = [sys.executable, "-m", "central", "--host", "127.0.0.1", "--port", "0",
-                     "--db", str(self.db), "--seed", str(seed), "--speed", str(speed), *extra_args]
+                     "--db", str(self.db), "--seed", str(seed), "--speed", str(speed), "--exit-with-parent",
+                     *extra_args]
         if admin_token:
             self.args += ["--admin-token", admin_token]
         self.startup_timeout = startup_timeout

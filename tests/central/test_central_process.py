@@ -79,3 +79,33 @@ def test_a_file_that_is_no_database_is_refused_in_words(tmp_path):
     assert result.returncode == 2
     assert "cannot use" in result.stderr and "not a database" in result.stderr
     assert text.read_text(encoding="utf-8").startswith("meeting notes")  # untouched
+
+
+def test_embedded_server_stops_when_the_cockpit_dies_hard(tmp_path):
+    """A cockpit killed with SIGKILL leaves no simulated city running behind it."""
+    import os
+    import signal as signals
+    import subprocess
+    import sys
+    import time
+
+    script = ("import sys, time\n"
+              "from cockpit.core.embedded import EmbeddedCentral\n"
+              f"server = EmbeddedCentral({str(tmp_path / 'c.sqlite')!r})\n"
+              "server.start()\n"
+              "print(server.process.pid, flush=True)\n"
+              "time.sleep(600)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    parent.send_signal(signals.SIGKILL)
+    parent.wait()
+    parent.stdout.close()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.kill(child, signals.SIGKILL)
+    raise AssertionError("the embedded central API outlived the cockpit that started it")
