@@ -36,6 +36,7 @@ class Settings:
     display_only: bool
     audit_log: Path | None
     cap_feeds: tuple[str, ...]
+    popup_level: str
     fullscreen: bool
     speed: float
     seed: int
@@ -59,7 +60,7 @@ def parse_settings(argv: list[str] | None = None, env: Mapping[str, str] | None 
         api_url=args.api, token=token, ca_bundle=args.ca_bundle, screenshot=args.screenshot, size=args.size,
         timeout_s=args.timeout, cache_path=args.cache or user_cache_dir() / "payloads.sqlite",
         display_only=args.display_only, audit_log=args.audit_log, cap_feeds=tuple(args.cap_feed),
-        fullscreen=args.fullscreen, speed=args.speed, seed=args.seed)
+        popup_level=args.popup_level, fullscreen=args.fullscreen, speed=args.speed, seed=args.seed)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -78,7 +79,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--cache", metavar="FILE", type=Path, help="the payload cache (default: per-user cache)")
     parser.add_argument("--display-only", action="store_true",
                         help="a wall display: show warnings but do not acknowledge them")
-    parser.add_argument("--audit-log", metavar="FILE", type=Path, help="where warning acknowledgements are logged")
+    parser.add_argument("--audit-log", metavar="FILE", type=Path,
+                        help="append one JSON line per warning event (received, shown, reminded, acknowledged, "
+                             "escalated, expired, cancelled)")
+    parser.add_argument("--popup-level", choices=("red", "orange", "yellow", "blue"), default="orange",
+                        help="the least severe level that pops up (default orange: urgent warnings only; "
+                             "the others go to the warning list)")
     parser.add_argument("--cap-feed", metavar="URL", type=_http_url, action="append", default=[],
                         help="a CAP feed to watch as well (repeatable)")
     parser.add_argument("--fullscreen", action="store_true", help="fill the screen")

@@ -352,7 +352,8 @@ class MainWindow(QMainWindow):
         entries = [self.store.get(endpoint) for endpoint in sorted(wanted)]
         failing = [e for e in entries if e.state in (State.ERROR, State.STALE)]
         if not failing and any(e.state in (State.OK, State.EMPTY) for e in entries):
-            self.header.set_connection(True, f"● 已连接 {self.source}".rstrip())
+            short = self.source.split()[0] if self.source else ""  # the address goes in the tooltip
+            self.header.set_connection(True, f"● 已连接 {short}".rstrip(), self.source)
             self.fatal.hide()
         elif not failing:
             self.header.set_connection(True, "● 连接中…")

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from cockpit.core.alerts import AuditLog, ReminderPolicy, WarningMessage, WarningRecord, read_audit
-from cockpit.core.alerts.rules import due_action, due_actions, grouped_by_level, next_due
+from cockpit.core.alerts.rules import due_action, due_actions, grouped_by_level, next_due, popup_levels
 
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2026, 11, 24, 20, 0, tzinfo=CST)
@@ -26,9 +26,11 @@ def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-def test_a_new_warning_is_due_to_be_shown():
+def test_a_new_warning_is_due_to_be_shown_if_its_level_pops_up():
     assert due_action(record(shown=None), T0, POLICY) == "show"
-    assert due_action(record("blue", shown=None), T0, POLICY) == "show"
+    assert due_action(record("blue", shown=None), T0, POLICY) is None  # to the list, not over the wall
+    every_level = replace(POLICY, popup_levels=popup_levels("blue"))
+    assert due_action(record("blue", shown=None), T0, every_level) == "show"
 
 
 def test_red_comes_back_every_interval_until_acknowledged():
@@ -75,7 +77,9 @@ def test_a_policy_of_its_own():
 def test_most_severe_first_newest_first_within_a_level():
     records = [record("blue", n=1, shown=None), record("red", n=2, shown=None),
                record("orange", n=3, shown=None), record("red", n=4, shown=None)]
-    assert [r.id for _, r in due_actions(records, T0, POLICY)] == ["W000004", "W000002", "W000003", "W000001"]
+    every_level = replace(POLICY, popup_levels=popup_levels("blue"))
+    assert [r.id for _, r in due_actions(records, T0, every_level)] == ["W000004", "W000002", "W000003", "W000001"]
+    assert [r.id for _, r in due_actions(records, T0, POLICY)] == ["W000004", "W000002", "W000003"]
     groups = grouped_by_level(records)
     assert [(level, [r.id for r in rs]) for level, rs in groups] == [
         ("red", ["W000004", "W000002"]), ("orange", ["W000003"]), ("blue", ["W000001"])]
@@ -143,3 +147,9 @@ def test_server_clock_follows_the_feed_stated_clock_and_rate():
     assert clock.now(local + timedelta(seconds=10)) == sim_now + timedelta(minutes=10)
     clock.observe(http_date, local)  # a source without a stated clock: HTTP Date at real rate
     assert clock.now(local + timedelta(seconds=10)) == http_date + timedelta(seconds=10)
+
+
+def test_only_urgent_levels_pop_up_by_default_and_the_threshold_is_a_setting():
+    assert popup_levels("orange") == {"red", "orange"}
+    assert popup_levels("blue") == {"red", "orange", "yellow", "blue"}
+    assert ReminderPolicy().popup_levels == popup_levels("orange")

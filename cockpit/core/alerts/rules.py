@@ -16,9 +16,12 @@ def _frozen(values: dict[str, float]) -> Mapping[str, float]:
 
 @dataclass(frozen=True)
 class ReminderPolicy:
-    """Unacknowledged red and orange warnings come back every `remind_every_s` and escalate after
-    `escalate_after_s` from their first display. Levels not named here are shown once."""
+    """Warnings of `popup_levels` pop up; the others wait in the warning list (a wall that pops every
+    blue notice trains people to ignore the red one). Unacknowledged red and orange warnings come back
+    every `remind_every_s` and escalate after `escalate_after_s` from their first display. Levels not
+    named there are shown once."""
 
+    popup_levels: frozenset[str] = frozenset({"red", "orange"})
     remind_every_s: Mapping[str, float] = field(default_factory=lambda: _frozen({"red": 120, "orange": 300}))
     escalate_after_s: Mapping[str, float] = field(default_factory=lambda: _frozen({"red": 600, "orange": 1800}))
 
@@ -28,7 +31,7 @@ def due_action(record: WarningRecord, now: datetime, policy: ReminderPolicy) -> 
     if not record.wants_attention:
         return None
     if record.first_shown_at is None:
-        return "show"
+        return "show" if record.level in policy.popup_levels else None
     level = record.level
     escalate_after = policy.escalate_after_s.get(level)
     if (escalate_after is not None and record.escalated_at is None
@@ -39,6 +42,11 @@ def due_action(record: WarningRecord, now: datetime, policy: ReminderPolicy) -> 
     if remind_every is not None and now - last >= timedelta(seconds=remind_every):
         return "remind"
     return None
+
+
+def popup_levels(least_severe: str) -> frozenset[str]:
+    """The levels at least as severe as `least_severe` ("orange" -> red and orange)."""
+    return frozenset(level for level, rank in LEVEL_RANK.items() if level and rank <= LEVEL_RANK[least_severe])
 
 
 def due_actions(records: Iterable[WarningRecord], now: datetime,
