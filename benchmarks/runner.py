@@ -78,7 +78,7 @@ NOT_MEASURED = {
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer runs (a few minutes in all)")
+    parser.add_argument("--quick", action="store_true", help="fewer runs (under two minutes in all)")
     parser.add_argument("--json", metavar="FILE", help="also write machine information and every record")
     parser.add_argument("--only", type=_subjects, help=f"comma-separated subjects ({', '.join(SUBJECTS)})")
     parser.add_argument("--sizes", type=_sizes, default=list(SIZES), help="comma-separated WxH sizes")
