@@ -261,3 +261,19 @@ def test_screenshot_at_4k(qtbot, tmp_path) -> None:
     image = widget.render_image()
     path = tmp_path / "map-4k.png"
     assert image.save(str(path)) and path.stat().st_size > 100_000
+
+
+def test_repainting_only_what_moved_gives_the_same_picture(nantong_map: NantongMap) -> None:
+    """The points path (repaint the rectangle the points were and are in) must match a full frame."""
+    nantong_map.set_show_names(True)
+    nantong_map.set_choropleth(county_values(), label="A", unit="件", level="county")
+    towns = geo.towns()
+    first = [{"lon": t.lon, "lat": t.lat, "level": "red"} for t in towns[:40]]
+    moved = [{"lon": t.lon, "lat": t.lat, "level": "orange"} for t in towns[30:90]]
+    nantong_map.set_points("events", first)
+    frame = nantong_map.render_image()
+    nantong_map.set_points("events", moved)
+    assert nantong_map.changed_rect is not None  # only the points changed: a partial repaint
+    partial = nantong_map.render_image(frame.copy(), changed_only=True)
+    assert partial == nantong_map.render_image()
+    assert partial != frame
