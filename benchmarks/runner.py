@@ -70,7 +70,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 NOT_MEASURED = {
-    "warning_latency": "publish on the central API -> popup painted: not built into this runner yet",
     "soak_rss": "RSS after an accelerated soak of many simulated hours: not built into this runner yet",
     "poll_stall_304_round": "the GUI cost of one round of 304s alone: not separated from poll_stall yet",
 }

@@ -4,6 +4,8 @@ panels_frame  every endpoint gets a new payload at once (the 16 panels and the s
               map update together), then the window paints: p50 and p95
 poll_stall    the running app (qasync loop, poller, window) polls every endpoint at its
               catalogue interval; a 5 ms GUI timer records the longest gaps: p99 and max
+warning_latency  a warning published on the central API (simulation control) to the
+              warning popup painted with it in its queue, in the same running app
 startup_cold  process start to the main window's first painted frame, empty payload cache
 startup_cache the same with a cache filled by an earlier run (the cached picture shows at once)
 """
@@ -29,6 +31,7 @@ SUBJECT = "cockpit"
 ROOT = Path(__file__).resolve().parents[2]
 SPEED = 600.0  # simulated seconds per real second: the data really changes between rounds
 STALL_TICK_MS = 5
+ADMIN_TOKEN = "benchmark-admin-token"
 
 
 def run(size: tuple[int, int], plan: Plan) -> list[Record]:
@@ -37,7 +40,7 @@ def run(size: tuple[int, int], plan: Plan) -> list[Record]:
     label = f"{size[0]}x{size[1]}"
     with tempfile.TemporaryDirectory(prefix="cockpit-app-bench-") as folder:
         folder = Path(folder)
-        central = EmbeddedCentral(folder / "central.sqlite", seed=2026, speed=SPEED)
+        central = EmbeddedCentral(folder / "central.sqlite", seed=2026, speed=SPEED, admin_token=ADMIN_TOKEN)
         url = central.start()
         try:
             records = startup(url, size, label, folder, plan)
@@ -182,6 +185,9 @@ def poll_stall(url: str, size: tuple[int, int], label: str, folder: Path, plan: 
     monitor = QTimer()
     monitor.setInterval(STALL_TICK_MS)
     monitor.timeout.connect(tick)
+    painted = PopupWatch()
+    qt_app.installEventFilter(painted)
+    latencies: list[float] = []
 
     async def session() -> int:
         task = asyncio.ensure_future(cockpit_app.run(settings, catalogue))
@@ -191,6 +197,8 @@ def poll_stall(url: str, size: tuple[int, int], label: str, folder: Path, plan: 
         monitor.start()
         await asyncio.sleep(duration_s)
         monitor.stop()
+        for index in range(max(3, min(plan.runs, 10))):
+            latencies.append(await warning_latency_ms(url, painted, index))
         for widget in qt_app.topLevelWidgets():
             if type(widget).__name__ == "MainWindow":
                 widget.close()
@@ -203,10 +211,53 @@ def poll_stall(url: str, size: tuple[int, int], label: str, folder: Path, plan: 
             loop.run_until_complete(session())
     finally:
         asyncio.set_event_loop(None)
+    qt_app.removeEventFilter(painted)
     stalls = [max(0.0, gap) for gap in gaps]
     return [Record.of("poll_stall", SUBJECT, label, stalls,
                       note=f"GUI stalls beyond a {STALL_TICK_MS} ms timer over {duration_s:.0f} s of polling "
-                           "every endpoint at its catalogue interval")]
+                           "every endpoint at its catalogue interval"),
+            Record.of("warning_latency", SUBJECT, label, latencies,
+                      note="POST /api/v1/sim/warnings to the popup painted with it")]
+
+
+def PopupWatch():  # noqa: N802 (a class factory: QObject is only imported when Qt runs)
+    from PySide6.QtCore import QEvent, QObject
+
+    class Watch(QObject):
+        """Notes when a warning popup paints with a given headline in its queue."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.wanted: str | None = None
+            self.seen: asyncio.Future | None = None
+
+        def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt API)
+            if (self.wanted and event.type() == QEvent.Type.Paint and type(watched).__name__ == "WarningPopup"
+                    and any(r.message.headline == self.wanted for r in getattr(watched, "queue", []))
+                    and self.seen is not None and not self.seen.done()):
+                self.seen.set_result(time.perf_counter())
+            return False
+
+    return Watch()
+
+
+async def warning_latency_ms(url: str, watch, index: int) -> float:
+    """Publish one warning and wait for the popup to paint it (the time is taken at its paint event)."""
+    import requests
+
+    loop = asyncio.get_running_loop()
+    headline = f"基准测试预警 {index} {time.time_ns()}"
+    watch.wanted, watch.seen = headline, loop.create_future()
+    started = time.perf_counter()
+    answer = await loop.run_in_executor(None, lambda: requests.post(
+        f"{url}/api/v1/sim/warnings", timeout=10, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        json={"severity": "red", "headline": headline, "adcode": "320612"}))
+    if answer.status_code != 201:
+        raise RuntimeError(f"publishing a warning failed: HTTP {answer.status_code} {answer.text[:200]}")
+    painted_at = await asyncio.wait_for(watch.seen, timeout=30)
+    watch.wanted = None
+    await asyncio.sleep(0.5)
+    return (painted_at - started) * 1000
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--first-frame":
