@@ -144,12 +144,14 @@ def panels_frame(url: str, size: tuple[int, int], label: str, plan: Plan) -> lis
     window.show()
     for result in rounds[1]:
         store.put_fetch(result)
+    window.flush(complete=True)
     app.processEvents()
 
     def frame(i: int) -> None:
         for result in rounds[i % 2]:
             store.put_fetch(result)
-        window.repaint()  # paint the whole window now, as the next frame would
+        window.flush(complete=True)  # every view takes its new data now (the app spreads this over turns)
+        window.repaint()  # and the whole window paints, as the next frame would
 
     samples = sample(frame, max(plan.runs, 10), plan.warmup, gc.collect)
     window.close()
