@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 import shiboken6
@@ -74,6 +74,7 @@ LEVEL_INDEX = {name: index for index, name in enumerate(POINT_LEVELS)}
 GAP = 0xFFFF  # label of pixels inside a county that no cell covered (shared edges rounding apart)
 VALUE_TEXT = "#ffe08a"
 PULSE_PERIOD_S = 1.2
+PULSE_PHASES = 24
 
 
 @dataclass(frozen=True, eq=False)
@@ -565,26 +566,13 @@ class NantongMap(QWidget):
         painter.drawText(rect, flags, text)
 
     def _paint_pulse(self, painter: QPainter) -> None:
+        """The marker at the warning's place: one pre-rendered picture of the pulse's current phase."""
         frame = self._ensure_frame()
         lon, lat, level, _ = self._pulse
         x, y = (float(v) for v in frame.projection.to_pixels(lon, lat))
-        s = self._text_scale()
-        phase = (time.monotonic() % PULSE_PERIOD_S) / PULSE_PERIOD_S
-        colour = QColor(level_colour(level))
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for offset in (0.0, 0.5):
-            p = (phase + offset) % 1.0
-            colour.setAlphaF(1 - p)
-            painter.setPen(QPen(colour, 3 * s))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            radius = (8 + 40 * p) * s
-            painter.drawEllipse(QPointF(x, y), radius, radius)
-        colour.setAlphaF(1.0)
-        painter.setPen(QPen(QColor("#ffffff"), 2 * s))
-        painter.setBrush(colour)
-        painter.drawEllipse(QPointF(x, y), 9 * s, 9 * s)
-        painter.restore()
+        phase = int((time.monotonic() % PULSE_PERIOD_S) / PULSE_PERIOD_S * PULSE_PHASES)
+        image = _pulse_image(level, round(self._text_scale(), 2), phase)
+        painter.drawImage(QPointF(x - image.width() / 2, y - image.height() / 2), image)
 
     def _pulse_rect(self):
         if self._pulse is None or self._frame is None:
@@ -823,6 +811,29 @@ def _draw(painter: QPainter, shape) -> None:
         painter.drawPolygon(shape)
     else:
         painter.drawPath(shape)
+
+
+@lru_cache(maxsize=4 * PULSE_PHASES)
+def _pulse_image(level: str, scale: float, phase: int) -> QImage:
+    """Two rings spreading and fading around a dot, at one of PULSE_PHASES phases. Drawing
+    translucent antialiased rings live cost ~1 ms a tick at 4K; a prepared picture costs ~0.05 ms."""
+    reach = math.ceil(52 * scale)
+    image = QImage(2 * reach, 2 * reach, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    centre, colour = QPointF(reach, reach), QColor(level_colour(level))
+    with _painting(image) as painter:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for offset in (0.0, 0.5):
+            p = (phase / PULSE_PHASES + offset) % 1.0
+            colour.setAlphaF(1 - p)
+            painter.setPen(QPen(colour, 3 * scale))
+            painter.drawEllipse(centre, (8 + 40 * p) * scale, (8 + 40 * p) * scale)
+        colour.setAlphaF(1.0)
+        painter.setPen(QPen(QColor("#ffffff"), 2 * scale))
+        painter.setBrush(colour)
+        painter.drawEllipse(centre, 9 * scale, 9 * scale)
+    return image
 
 
 def _bad_point(layer: str, items: list[dict]) -> str:

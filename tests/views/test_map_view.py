@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QImage
 
 from cockpit.charts import palette
@@ -277,3 +277,24 @@ def test_repainting_only_what_moved_gives_the_same_picture(nantong_map: NantongM
     partial = nantong_map.render_image(frame.copy(), changed_only=True)
     assert partial == nantong_map.render_image()
     assert partial != frame
+
+
+def test_a_small_repaint_still_draws_the_points_inside_it(nantong_map: NantongMap) -> None:
+    """A pulse tick repaints a small rectangle of the wall: what it paints there matches a full frame."""
+    from PySide6.QtGui import QPainter
+
+    nantong_map.set_choropleth(county_values(), label="A", unit="件", level="county")
+    lon, lat = county_sample("320623")
+    nantong_map.set_points("events", [{"lon": lon, "lat": lat, "level": "red"},
+                                      {"lon": lon + 0.01, "lat": lat, "level": "normal"}])
+    full = nantong_map.render_image()
+    at = nantong_map.to_widget(lon, lat).toPoint()
+    dirty = QRect(at.x() - 30, at.y() - 30, 60, 60)
+    blank = full.copy()
+    blank.fill(0)
+    painter = QPainter(blank)
+    painter.setClipRect(dirty)
+    nantong_map._paint(painter)
+    painter.end()
+    assert blank.copy(dirty) == full.copy(dirty)
+    assert blank.pixel(at) | 0xFF000000 == QColor(palette.LEVELS["red"][0]).rgb()
