@@ -1,12 +1,14 @@
 """NantongMap: the overall situation map, fast enough for a 7680x2160 video wall.
 
 How it stays fast (measured trade-offs in the project guide, "known traps"):
-the cells are rasterised once per size and view into a label image (one
-opaque, non-antialiased polygon per cell, each in a unique colour), and every
-recolour is a numpy table lookup into the pixels of a cached image. County
-outlines, names, the legend and the attribution are drawn on top of that
-image once per recolour; a frame then only blits it and stamps the points
-from pre-rendered sprites. Nothing is re-rasterised except on resize or drill.
+the cells are rasterised once per size and view into 16-bit label images (one
+opaque, non-antialiased polygon per cell, in a colour that is its code); the
+borders, county outlines and the hatch for missing data become codes too
+(cockpit.core.mapraster), so every recolour is one numpy table lookup into the
+pixels of a cached picture, with the legend and notes drawn on top. A frame
+then blits that picture and stamps points, names and the pulse from prepared
+sprites; moving points repaints only where they were and are. Nothing is
+re-rasterised except on resize or drill, and the city's frame survives a drill.
 """
 
 from __future__ import annotations
