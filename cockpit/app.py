@@ -79,10 +79,12 @@ async def run(settings: Settings, catalogue: Catalogue) -> int:
     source = settings.api_url or EMBEDDED_SOURCE
     window = MainWindow(catalogue, store, source=source)
     window.resize(*(settings.size or DEFAULT_SIZE))
+    if settings.span_screens:
+        span_screens(window, size_from_screens=settings.size is None)
     if settings.screenshot:
         window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
         window.show()
-    elif settings.fullscreen:
+    elif settings.fullscreen and not settings.span_screens:
         window.showFullScreen()
     else:
         window.show()
@@ -130,6 +132,23 @@ async def run(settings: Settings, catalogue: Catalogue) -> int:
         if central is not None:
             await loop.run_in_executor(None, central.stop)
         cache.close()
+
+
+def span_screens(window, *, size_from_screens: bool) -> None:
+    """One frameless window over the whole virtual desktop: a wall of several 4K screens shows one
+    cockpit, laid out for the wall's full size, with no mouse pointer in the middle of it."""
+    from PySide6.QtCore import QRect, Qt
+    from PySide6.QtGui import QGuiApplication
+
+    area = QRect()
+    for screen in QGuiApplication.screens():
+        area = area.united(screen.geometry())
+    window.setWindowFlag(Qt.WindowType.FramelessWindowHint)
+    window.setCursor(Qt.CursorShape.BlankCursor)
+    if size_from_screens:
+        window.setGeometry(area)
+    else:
+        window.move(area.topLeft())
 
 
 def start_warnings(settings: Settings, window):
@@ -185,7 +204,7 @@ async def screenshot(window, store: Store, intervals: dict[str, float], settings
             raise StartupError(f"no data after {settings.timeout_s:g} s for: {', '.join(missing)}")
         await asyncio.sleep(POLL_SCREENSHOT_S)
     warnings.tick()  # what has just arrived is on screen, as it would be a second later
-    return save_png(window, settings.screenshot, settings.size or DEFAULT_SIZE)
+    return save_png(window, settings.screenshot, settings.size or (window.width(), window.height()))
 
 
 def save_png(window, path: Path, size: tuple[int, int]) -> int:

@@ -19,13 +19,14 @@ from cockpit.core.paths import resource
 REPO = Path(__file__).resolve().parents[1]
 
 
-def cockpit(tmp_path: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+def cockpit(tmp_path: Path, *args: str, timeout: float = 180,
+            platform: str = "offscreen") -> subprocess.CompletedProcess[str]:
     """Run the cockpit in its own process, with per-user folders of the test's own.
 
     A run that overstays is asked to stop (SIGTERM, so it stops its central API too), then aborted
     with every thread's stack written to stderr, and the test fails showing that output.
     """
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=str(tmp_path / "data"),
+    env = dict(os.environ, QT_QPA_PLATFORM=platform, XDG_DATA_HOME=str(tmp_path / "data"),
                XDG_CACHE_HOME=str(tmp_path / "cache"), PYTHONPATH=str(REPO), PYTHONFAULTHANDLER="1")
     env.pop("COCKPIT_TOKEN", None)
     command = [sys.executable, "-m", "cockpit", *args]
@@ -120,3 +121,16 @@ def test_a_published_red_warning_reaches_the_cockpit_and_its_audit_log(tmp_path,
     assert [line["event"] for line in mine] == ["received", "shown"]
     assert all(line["ts"][-6] in "+-" for line in mine)  # ISO 8601 with its offset
     assert ADMIN_TOKEN not in audit.read_text(encoding="utf-8")
+
+
+def test_a_video_wall_of_two_4k_screens_gets_one_window_over_both(tmp_path, central_session):
+    screens = {"screens": [
+        {"name": "wall-left", "x": 0, "y": 0, "width": 3840, "height": 2160, "logicalDpi": 96, "dpr": 1},
+        {"name": "wall-right", "x": 3840, "y": 0, "width": 3840, "height": 2160, "logicalDpi": 96, "dpr": 1}]}
+    config = tmp_path / "screens.json"
+    config.write_text(json.dumps(screens))
+    shot = tmp_path / "wall.png"
+    done = cockpit(tmp_path, "--api", central_session.url, "--span-screens", "--screenshot", str(shot),
+                   "--timeout", "90", platform=f"offscreen:configfile={config}")
+    assert done.returncode == 0, done.stderr
+    assert png_size(shot) == (7680, 2160)

@@ -38,6 +38,7 @@ class Settings:
     cap_feeds: tuple[str, ...]
     popup_level: str
     fullscreen: bool
+    span_screens: bool
     speed: float
     seed: int
 
@@ -60,7 +61,7 @@ def parse_settings(argv: list[str] | None = None, env: Mapping[str, str] | None 
         api_url=args.api, token=token, ca_bundle=args.ca_bundle, screenshot=args.screenshot, size=args.size,
         timeout_s=args.timeout, cache_path=args.cache or user_cache_dir() / "payloads.sqlite",
         display_only=args.display_only, audit_log=args.audit_log, cap_feeds=tuple(args.cap_feed),
-        popup_level=args.popup_level, fullscreen=args.fullscreen, speed=args.speed, seed=args.seed)
+        popup_level=args.popup_level, fullscreen=args.fullscreen, span_screens=args.span_screens, speed=args.speed, seed=args.seed)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -88,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--cap-feed", metavar="URL", type=_http_url, action="append", default=[],
                         help="a CAP feed to watch as well (repeatable)")
     parser.add_argument("--fullscreen", action="store_true", help="fill the screen")
+    parser.add_argument("--span-screens", action="store_true",
+                        help="a video wall: one frameless window over every screen, no mouse pointer")
     parser.add_argument("--speed", metavar="N", type=_positive_float, default=1.0,
                         help="simulated clock speed of the embedded central API (default 1)")
     parser.add_argument("--seed", metavar="S", type=int, default=2026,
