@@ -112,8 +112,8 @@ def db_id(conn: sqlite3.Connection) -> str:
     return conn.execute("SELECT value FROM central_meta WHERE key = 'db_id'").fetchone()[0]
 
 
-class Database:
-    """The file plus one connection per thread (sqlite3 connections are not shared)."""
+class Connections:
+    """One connection per thread (sqlite3 connections are not shared across threads)."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -121,11 +121,8 @@ class Database:
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._closed = False
-        conn = self.conn()
-        migrate(conn)
-        self.db_id = db_id(conn)
 
-    def conn(self) -> sqlite3.Connection:
+    def get(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             with self._lock:
@@ -141,3 +138,15 @@ class Database:
             connections, self._all = self._all, []
         for conn in connections:
             conn.close()
+
+
+class Database(Connections):
+    """The server's database: its schema brought up to date, its identity known."""
+
+    def __init__(self, path: Path | str) -> None:
+        super().__init__(path)
+        conn = self.get()
+        migrate(conn)
+        self.db_id = db_id(conn)
+
+    conn = Connections.get

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from collections import defaultdict
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-BUSY_TIMEOUT_MS = 5000
+from central.db import Connections, connect  # noqa: F401  (the server's connections serve the simulator too)
+
 CITY = "320600"  # the town column of city-wide counters
 
 SCHEMA = """
@@ -78,15 +77,6 @@ CREATE INDEX IF NOT EXISTS sim_work_orders_open ON sim_work_orders (s4, due);
 """
 
 
-def connect(path: Path | str) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-    conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    return conn
-
-
 def prepare(conn: sqlite3.Connection) -> None:
     """Create the simulator's tables, and the server's too, so either may start first."""
     from central import db  # the server's schema owns the warnings feed the simulator publishes to
@@ -94,34 +84,6 @@ def prepare(conn: sqlite3.Connection) -> None:
     db.migrate(conn)
     conn.executescript(SCHEMA)
     conn.commit()
-
-
-class Connections:
-    """One connection per thread (sqlite3 connections are not shared across threads)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._all: list[sqlite3.Connection] = []
-        self._closed = False
-
-    def get(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            with self._lock:
-                if self._closed:
-                    raise sqlite3.ProgrammingError("the simulator has stopped")
-                conn = self._local.conn = connect(self.path)
-                self._all.append(conn)
-        return conn
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            connections, self._all = self._all, []
-        for conn in connections:
-            conn.close()
 
 
 def get_state(conn: sqlite3.Connection, key: str, default: Any = None) -> Any:
