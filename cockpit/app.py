@@ -9,6 +9,7 @@ panel's data, saves the window as PNG and exits.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import signal
 import sys
 import time
@@ -151,6 +152,13 @@ def span_screens(window, *, size_from_screens: bool) -> None:
         window.move(area.topLeft())
 
 
+def source_key(settings: Settings) -> str:
+    """A short name for where the data comes from: warnings and their cursor belong to one source,
+    so pointing the cockpit at another API never shows that other city's warnings."""
+    source = settings.api_url or f"embedded:seed={settings.seed}"
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
+
+
 def start_warnings(settings: Settings, window):
     """The urgent-warning pipeline: receive (central feed + CAP feeds), popup, list, sound, audit.
 
@@ -161,7 +169,7 @@ def start_warnings(settings: Settings, window):
     from cockpit.views.warnings import WarningCenter
 
     service = WarningService(
-        Inbox(),
+        Inbox(user_data_dir() / f"warnings-{source_key(settings)}.sqlite"),
         feeds=tuple(CapFeed(feed) for feed in settings.cap_feeds),
         audit=AuditLog(settings.audit_log) if settings.audit_log else None,
         policy=ReminderPolicy(popup_levels=popup_levels(settings.popup_level)))

@@ -134,3 +134,17 @@ def test_a_video_wall_of_two_4k_screens_gets_one_window_over_both(tmp_path, cent
                    "--timeout", "90", platform=f"offscreen:configfile={config}")
     assert done.returncode == 0, done.stderr
     assert png_size(shot) == (7680, 2160)
+
+
+def test_each_api_keeps_its_own_warnings(tmp_path, central_session):
+    """Warnings (and their feed cursor) belong to the API they came from: another --api, or the
+    embedded city, never pops a warning of a city it is not showing."""
+    data = tmp_path / "data" / "nantong-cockpit"
+    done = cockpit(tmp_path, "--api", central_session.url, "--screenshot", str(tmp_path / "a.png"),
+                   "--timeout", "90")
+    assert done.returncode == 0, done.stderr
+    first = set(data.glob("warnings-*.sqlite"))
+    assert len(first) == 1
+    done = cockpit(tmp_path, "--screenshot", str(tmp_path / "b.png"), "--timeout", "90")
+    assert done.returncode == 0, done.stderr
+    assert len(set(data.glob("warnings-*.sqlite")) - first) == 1
