@@ -100,7 +100,9 @@ async def run(settings: Settings, catalogue: Catalogue) -> int:
     warnings = start_warnings(settings, window)
     try:
         if settings.api_url is None:
-            central = EmbeddedCentral(user_data_dir() / "central.sqlite", seed=settings.seed, speed=settings.speed)
+            # One database per seed: a simulated city keeps the seed it was created with.
+            central = EmbeddedCentral(user_data_dir() / f"central-seed{settings.seed}.sqlite", seed=settings.seed,
+                                      speed=settings.speed)
             try:
                 url = await loop.run_in_executor(None, central.start)  # the GUI keeps painting meanwhile
             except EmbeddedCentralError as exc:
