@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS messages (
     acked_by TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS messages_by_id ON messages (origin, id);
+CREATE INDEX IF NOT EXISTS messages_waiting ON messages (local_id) WHERE state = 'active' AND acked_at IS NULL;
 CREATE TABLE IF NOT EXISTS refs (local_id INTEGER NOT NULL, cap_key TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS refs_by_key ON refs (cap_key);
 CREATE TABLE IF NOT EXISTS acks (
@@ -76,6 +77,9 @@ class PendingAck:
     attempts: int
 
 
+DECODED_KEPT = 5000  # decoded messages kept in memory (the list shows 2,000; the waiting are a few)
+
+
 def default_path() -> Path:
     return paths.user_data_dir() / "warnings.sqlite"
 
@@ -102,6 +106,7 @@ class Inbox:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")  # an ack or a cursor must survive a power cut
         self._db.executescript(SCHEMA)
+        self._decoded: dict[int, WarningMessage] = {}  # local_id -> message, see _record
 
     def close(self) -> None:
         with self._lock:
@@ -286,22 +291,35 @@ class Inbox:
             sql += " WHERE " + " AND ".join(clauses)
         sql += " ORDER BY local_id DESC LIMIT ?"
         with self._lock:
-            return [_record(row) for row in self._db.execute(sql, (*args, limit))]
+            return [self._record(row) for row in self._db.execute(sql, (*args, limit))]
 
     def needing_attention(self) -> list[WarningRecord]:
-        """Active, unacknowledged Alerts and Updates."""
-        return [r for r in self.records(states=("active",), limit=10_000) if r.wants_attention]
+        """Active, unacknowledged Alerts and Updates (`WarningRecord.wants_attention`), newest first.
+
+        Chosen in SQL: only these few are decoded, however many warnings the inbox holds."""
+        with self._lock:
+            return [self._record(row) for row in self._db.execute(
+                "SELECT * FROM messages WHERE state = 'active' AND acked_at IS NULL "
+                "AND msg_type IN ('Alert', 'Update') ORDER BY local_id DESC")]
 
     def count(self) -> int:
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
 
-    @staticmethod
-    def _get(db: sqlite3.Connection, local_id: int) -> WarningRecord:
+    def _get(self, db: sqlite3.Connection, local_id: int) -> WarningRecord:
         row = db.execute("SELECT * FROM messages WHERE local_id = ?", (local_id,)).fetchone()
         if row is None:
             raise KeyError(local_id)
-        return _record(row)
+        return self._record(row)
+
+    def _record(self, row: sqlite3.Row) -> WarningRecord:
+        """A stored message never changes (only its state does): each is decoded once, not on every read."""
+        message = self._decoded.get(row["local_id"])
+        if message is None:
+            message = self._decoded[row["local_id"]] = WarningMessage.from_json(row["message"])
+            if len(self._decoded) > DECODED_KEPT:
+                del self._decoded[next(iter(self._decoded))]  # the first decoded goes first
+        return _record(row, message)
 
 
 def _state_after(msg_type: str, state: str) -> str:
@@ -321,9 +339,9 @@ def _set_meta(db: sqlite3.Connection, name: str, value: str | None) -> None:
                    "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (name, value))
 
 
-def _record(row: sqlite3.Row) -> WarningRecord:
+def _record(row: sqlite3.Row, message: WarningMessage) -> WarningRecord:
     return WarningRecord(
-        local_id=row["local_id"], message=WarningMessage.from_json(row["message"]), state=row["state"],
+        local_id=row["local_id"], message=message, state=row["state"],
         received_at=_time(row["received_at"]), first_shown_at=_time(row["first_shown_at"]),
         last_shown_at=_time(row["last_shown_at"]), reminders=row["reminders"],
         escalated_at=_time(row["escalated_at"]), acked_at=_time(row["acked_at"]), acked_by=row["acked_by"],
