@@ -30,6 +30,8 @@ class WarningCenter(QObject):
         self.client_name = client_name or socket.gethostname()
         self.popup = WarningPopup(window, display_only=display_only, scale=scale)
         self.history = WarningList(display_only=display_only)  # the main window decides where it lives
+        # Read once; from here on each change updates only its own rows (see _on_change).
+        self.history.set_records(service.inbox.records(limit=self.history.model.keep + 1))
         self.sounds = LevelSounds(self, enabled=sounds)
         self.banners = EscalationBanners(window)  # escalated warnings reach the other screens too
         self.timer = QTimer(self, interval=tick_ms)
@@ -61,12 +63,13 @@ class WarningCenter(QObject):
         lat = message.lat if message.lat is not None else math.nan
         self.fly_to_requested.emit(lon, lat, message.adcode)
 
-    def tick(self, now: datetime | None = None) -> None:
-        """Show what is new, remind what waits, escalate what waited too long (`now`: for tests)."""
+    def tick(self, now: datetime | None = None) -> bool:
+        """Show what is new, remind what waits, escalate what waited too long (`now`: for tests).
+        True if something was due (the views were refreshed)."""
         now = now or datetime.now(UTC)
         due = self.service.due(now)
         if not due:
-            return
+            return False
         for action, record in due:
             if action == "escalate":
                 self.service.note_escalated(record.local_id, now)
@@ -78,20 +81,23 @@ class WarningCenter(QObject):
         self.popup.bring_to_front(first.local_id)
         if action == "show":
             self.locate(first.local_id)
+        return True
 
     def refresh(self) -> None:
+        """Popup, banners and count from the waiting warnings (only those are read from the inbox)."""
         waiting = self.service.inbox.needing_attention()
         escalated = [r for r in waiting if r.escalated_at is not None]
         self.popup.show_queue([r for r in waiting if r.first_shown_at is not None],
                               {r.local_id for r in escalated})
         self.banners.show_for(escalated)
-        self.history.set_records(self.service.inbox.records(limit=500))
+        self.history.put(waiting)  # shown, reminded, escalated: rows that did not change stay as they are
         self.changed.emit(len(waiting))
 
     def _on_change(self, changes: list[Change]) -> None:
-        if any(c.event == "received" for c in changes):
-            self.tick()  # at once: a new warning must not wait for the next timer beat
-        self.refresh()
+        self.history.put(c.record for c in changes)  # each change carries its fresh record
+        received = any(c.event == "received" for c in changes)
+        if not (received and self.tick()):  # at once: a new warning must not wait for the next timer beat
+            self.refresh()
 
 
 def _login_name() -> str:

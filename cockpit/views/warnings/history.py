@@ -1,17 +1,35 @@
-"""The warning list: every warning received, newest first, with filters by level, state and words."""
+"""The warning list: the newest warnings received, newest first, with filters by level, state and words.
+
+A table model that changes row by row (a new warning is one inserted row, an
+acknowledgement one changed row) behind a filter proxy, so a warning arriving
+on a wall that has run for days costs the same as the first one. Only the
+newest `keep` warnings are held; older ones stay in the inbox on disk.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from bisect import bisect_left
+from collections.abc import Iterable
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -25,6 +43,8 @@ STATE_FILTERS = (("全部状态", None), ("待确认", "waiting"), ("已确认",
                  ("已更新", "updated"), ("已撤销", "cancelled"), ("已过期", "expired"))
 STATE_NAMES = {"active": "生效中", "updated": "已更新", "cancelled": "已撤销", "expired": "已过期"}
 COLUMNS = ("发布时间", "级别", "标题", "区域", "状态", "确认")
+KEEP = 2000  # warnings held in the list; a wall running for days has thousands more on disk
+AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 def state_text(record: WarningRecord) -> str:
@@ -45,14 +65,106 @@ def matches(record: WarningRecord, level: str | None, state: str | None, words: 
     return all(word in text for word in words.split())
 
 
+def cells(record: WarningRecord) -> tuple[str, ...]:
+    message = record.message
+    ack = f"{record.acked_by} {when(record.acked_at)}" if record.acknowledged else ""
+    return (when(message.sent), message.level_name, message.headline, message.area_name, state_text(record), ack)
+
+
+class WarningTableModel(QAbstractTableModel):
+    """The newest `keep` records, newest (highest local id) first; texts made once per record."""
+
+    def __init__(self, keep: int = KEEP, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.keep = keep
+        self.records: list[WarningRecord] = []
+        self._cells: list[tuple[str, ...]] = []
+        self.dropped = False  # older records left the list (they are still in the inbox)
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802 (Qt API)
+        return 0 if parent.isValid() else len(self.records)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802 (Qt API)
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 (Qt API)
+                   role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        row, column = index.row(), index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._cells[row][column]
+        if column == 1 and role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
+            level = self.records[row].level
+            if role == Qt.ItemDataRole.BackgroundRole:
+                return QColor(level_colour(level or "normal"))
+            return QColor("#1a1200" if level == "yellow" else "#ffffff")
+        return None
+
+    def reset(self, records: Iterable[WarningRecord]) -> None:
+        """Replace everything (start-up); every later change goes through `put`."""
+        ordered = sorted(records, key=lambda r: -r.local_id)
+        self.beginResetModel()
+        self.dropped = len(ordered) > self.keep
+        self.records = ordered[:self.keep]
+        self._cells = [cells(r) for r in self.records]
+        self.endResetModel()
+
+    def put(self, record: WarningRecord) -> None:
+        """Insert a new record, or change the row of one already listed (one row either way)."""
+        row = bisect_left(self.records, -record.local_id, key=lambda r: -r.local_id)
+        if row < len(self.records) and self.records[row].local_id == record.local_id:
+            if self.records[row] != record:
+                self.records[row], self._cells[row] = record, cells(record)
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+            return
+        if row >= self.keep:
+            return  # older than everything listed: it stays in the inbox only
+        self.beginInsertRows(QModelIndex(), row, row)
+        self.records.insert(row, record)
+        self._cells.insert(row, cells(record))
+        self.endInsertRows()
+        if len(self.records) > self.keep:
+            self.beginRemoveRows(QModelIndex(), self.keep, len(self.records) - 1)
+            del self.records[self.keep:], self._cells[self.keep:]
+            self.endRemoveRows()
+            self.dropped = True
+
+
+class WarningFilter(QSortFilterProxyModel):
+    """Level, state and words: only rows that change are tested again (the proxy is dynamic)."""
+
+    def __init__(self, source: WarningTableModel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setSourceModel(source)
+        self.level: str | None = None
+        self.state: str | None = None
+        self.words = ""
+
+    def set_filters(self, level: str | None, state: str | None, words: str) -> None:
+        self.beginFilterChange()
+        self.level, self.state, self.words = level, state, words
+        self.endFilterChange()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:  # noqa: N802 (Qt API)
+        return matches(self.sourceModel().records[source_row], self.level, self.state, self.words)
+
+    def record(self, row: int) -> WarningRecord:
+        return self.sourceModel().records[self.mapToSource(self.index(row, 0)).row()]
+
+
 class WarningList(QWidget):
     locate_requested = Signal(int)  # local_id
     acknowledge_requested = Signal(int)
 
-    def __init__(self, parent: QWidget | None = None, *, display_only: bool = False) -> None:
+    def __init__(self, parent: QWidget | None = None, *, display_only: bool = False, keep: int = KEEP) -> None:
         super().__init__(parent)
         self.setObjectName("warningList")
-        self.records: list[WarningRecord] = []
+        self.model = WarningTableModel(keep, self)  # owned by the list: gone with it, never before
+        self.proxy = WarningFilter(self.model, self)
         self.level_filter = QComboBox()
         for label, value in LEVEL_FILTERS:
             self.level_filter.addItem(label, value)
@@ -62,54 +174,53 @@ class WarningList(QWidget):
         self.search = QLineEdit(placeholderText="按标题、区域或事项查找")
         self.ack_button = QPushButton("确认所选", clicked=self._acknowledge_selected)
         self.ack_button.setVisible(not display_only)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.older_note = QLabel(f"此处列出最近{keep}条预警，更早的预警保存在本机预警库中。")
+        self.older_note.setVisible(False)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setResizeContentsPrecision(100)  # size columns by the newest rows, not all of them
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)  # the headline takes the room
-        self.table.cellDoubleClicked.connect(lambda row, _col: self._emit_for_row(row, self.locate_requested))
+        self.table.doubleClicked.connect(self._locate)
         filters = QHBoxLayout()
         for widget in (self.level_filter, self.state_filter, self.search, self.ack_button):
             filters.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(self.table)
-        self.level_filter.currentIndexChanged.connect(self._refill)
-        self.state_filter.currentIndexChanged.connect(self._refill)
-        self.search.textChanged.connect(self._refill)
+        layout.addWidget(self.older_note)
+        self.level_filter.currentIndexChanged.connect(self._filter)
+        self.state_filter.currentIndexChanged.connect(self._filter)
+        self.search.textChanged.connect(self._filter)
 
-    def set_records(self, records: list[WarningRecord]) -> None:
-        self.records = list(records)
-        self._refill()
+    def set_records(self, records: Iterable[WarningRecord]) -> None:
+        """List these records (the newest `keep` of them) instead of what was listed."""
+        self.model.reset(records)
+        self.older_note.setVisible(self.model.dropped)
+
+    def put(self, records: Iterable[WarningRecord]) -> None:
+        """New or changed records: each one inserts or changes a single row."""
+        for record in records:
+            self.model.put(record)
+        self.older_note.setVisible(self.model.dropped)
+
+    @property
+    def records(self) -> list[WarningRecord]:
+        return self.model.records
 
     def shown(self) -> list[WarningRecord]:
-        level, state = self.level_filter.currentData(), self.state_filter.currentData()
-        return [r for r in self.records if matches(r, level, state, self.search.text())]
+        return [self.proxy.record(row) for row in range(self.proxy.rowCount())]
 
-    def _refill(self) -> None:
-        shown = self.shown()
-        self.table.setRowCount(len(shown))
-        for row, record in enumerate(shown):
-            message = record.message
-            ack = f"{record.acked_by} {when(record.acked_at)}" if record.acknowledged else ""
-            cells = (when(message.sent), message.level_name, message.headline, message.area_name,
-                     state_text(record), ack)
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, record.local_id)
-                self.table.setItem(row, column, item)
-            badge = self.table.item(row, 1)
-            badge.setBackground(QColor(level_colour(message.level or "normal")))
-            badge.setForeground(QColor("#1a1200" if message.level == "yellow" else "#ffffff"))
+    def _filter(self) -> None:
+        self.proxy.set_filters(self.level_filter.currentData(), self.state_filter.currentData(), self.search.text())
 
-    def _emit_for_row(self, row: int, signal: Signal) -> None:
-        item = self.table.item(row, 0)
-        if item is not None:
-            signal.emit(item.data(Qt.ItemDataRole.UserRole))
+    def _locate(self, index: QModelIndex) -> None:
+        self.locate_requested.emit(self.proxy.record(index.row()).local_id)
 
     def _acknowledge_selected(self) -> None:
-        for row in sorted({index.row() for index in self.table.selectedIndexes()}):
-            self._emit_for_row(row, self.acknowledge_requested)
+        for row in sorted(index.row() for index in self.table.selectionModel().selectedRows()):
+            self.acknowledge_requested.emit(self.proxy.record(row).local_id)
