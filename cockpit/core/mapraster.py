@@ -24,6 +24,7 @@ import numpy as np
 import shapely
 
 from cockpit.core import geo
+from cockpit.core.polyfill import CELL, OUTLINE, Edges
 
 PLAIN, STRIPE, GRID_EDGE, OUTLINE_EDGE = 0, 1, 2, 3
 VARIANTS = 4
@@ -189,52 +190,66 @@ def view_rings(level: str, county: str | None = None) -> Rings:
     return rings(cell_set(level, county).geometries)
 
 
-def display_codes(cells: np.ndarray, towns: np.ndarray, cell_set: CellSet, *, grid_edges: bool,
-                  outline_px: int = 2, stripe_period: int = 12) -> np.ndarray:
-    """Label images (uint16 cell and town code per pixel, 0 outside) -> uint16 display codes.
+def view_plane(level: str, county: str | None = None) -> Projection:
+    """The size-free plane of a view (scale 1, no offset): `Projection.fit` of any size differs
+    from it only by a scale and a shift."""
+    projection = Projection.fit(cell_set(level, county).bounds, 1, 1)
+    return Projection(projection.lon0, projection.lat0, 1.0, projection.kx, 0.0, 0.0)
+
+
+@cache
+def view_edges(level: str, county: str | None = None) -> Edges:
+    """What `polyfill.fill` rasterises for a view: its cells (weighted by code) and its counties'
+    outlines (so a pixel between cells inside a county is a gap to fill, not the outside)."""
+    plane = view_plane(level, county)
+
+    def edges(ring_set: Rings, values: np.ndarray) -> Edges:
+        unit = unit_coordinates(ring_set.coords, plane.lon0, plane.lat0, plane.kx)
+        is_hole = np.concatenate(([False], ring_set.part[1:] == ring_set.part[:-1]))
+        return Edges.of(unit, ring_set.starts, is_hole, values)
+
+    cells, outlines = view_rings(level, county), view_rings("county", county)
+    return (edges(cells, CELL + 1 + cells.owner.astype(np.int64))
+            + edges(outlines, np.full(len(outlines.owner), OUTLINE, dtype=np.int64)))
+
+
+def display_codes(cells: np.ndarray, cell_set: CellSet, *, grid_edges: bool, outline_px: int = 2,
+                  stripe_period: int = 12) -> np.ndarray:
+    """Label image (uint16 cell code per pixel, 0 outside, C-contiguous) -> uint16 display codes.
 
     Runs once per resize or drill with few whole-image passes: the hatch stripe is added everywhere
-    (the outside code maps to the background in every variant), borders come from comparing
-    neighbours: grid borders 1 px, town borders 2 px, county outlines 2 * outline_px + 1 px with a
-    one-pixel soft edge; the outline work touches only the pixels near it."""
+    (the outside code maps to the background in every variant), and borders come from the pixels
+    whose right or lower neighbour has another cell: grid borders 1 px; among those, town borders
+    2 px and county outlines 2 * outline_px + 1 px with a one-pixel soft edge, found by looking up
+    the cells' towns and counties at those pixels only."""
     stride = cell_set.stride
     if VARIANTS * stride > np.iinfo(np.uint16).max:
         raise ValueError(f"{cell_set.size} cells are too many for 16-bit display codes")
-    codes = cells + _stripes(cells.shape, stripe_period, stride * STRIPE)
-    if grid_edges and cell_set.level == "grid":
-        right, down = _differs(cells)
-        np.add(cells, np.uint16(stride * GRID_EDGE), out=codes, where=_edge_mask(right, down, cells.shape))
-    right, down = _differs(towns)
-    # Town borders; where one meets the outside the county outline (drawn next) covers it.
-    np.copyto(codes, np.uint16(cell_set.town_border), where=_edge_mask(right, down, towns.shape, both_sides=True))
     width = cells.shape[1]
-    flat_towns = np.ascontiguousarray(towns).reshape(-1)
-    county = cell_set.county_of_town
+    codes = cells + _stripes(cells.shape, stripe_period, stride * STRIPE)
+    flat_cells, flat_codes = cells.reshape(-1), codes.reshape(-1)
+    right, down = _differs(cells)
+    right_first = np.flatnonzero(right)
+    right_first += right_first // (width - 1)  # index in the (h, w - 1) comparison -> index of the left pixel
+    borders = ((right_first, 1), (np.flatnonzero(down), width))  # first pixel of each pair, step to the second
+    if grid_edges and cell_set.level == "grid":
+        for first, _ in borders:
+            flat_codes[first] = flat_cells[first] + np.uint16(stride * GRID_EDGE)
     seeds = []
-    for mask, step in ((right, 1), (down, width)):
-        edge = np.flatnonzero(mask)
-        if step == 1:
-            edge += edge // (width - 1)  # index in the (h, w - 1) comparison -> index of the left pixel
-        seeds.append(edge[county[flat_towns[edge]] != county[flat_towns[edge + step]]])
-    _draw_outline(codes.reshape(-1), np.ascontiguousarray(cells).reshape(-1), np.concatenate(seeds),
-                  cells.shape, cell_set, outline_px)
+    for first, step in borders:
+        a, b = flat_cells[first], flat_cells[first + step]
+        town = first[cell_set.town_of[a] != cell_set.town_of[b]]
+        # Town borders; where one meets the outside the county outline (drawn next) covers it.
+        flat_codes[town] = flat_codes[town + step] = cell_set.town_border
+        a, b = flat_cells[town], flat_cells[town + step]
+        seeds.append(town[cell_set.county_of[a] != cell_set.county_of[b]])
+    _draw_outline(flat_codes, flat_cells, np.concatenate(seeds), cells.shape, cell_set, outline_px)
     return codes
 
 
 def _differs(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Masks of pixels whose right neighbour (h, w - 1) and lower neighbour (h - 1, w) differ."""
     return labels[:, 1:] != labels[:, :-1], labels[1:] != labels[:-1]
-
-
-def _edge_mask(right: np.ndarray, down: np.ndarray, shape: tuple[int, int], both_sides: bool = False) -> np.ndarray:
-    """Border pixels: those before a change (and those after it too, with both_sides: 2 px lines)."""
-    edge = np.zeros(shape, dtype=bool)
-    edge[:, :-1] = right
-    edge[:-1] |= down
-    if both_sides:
-        edge[:, 1:] |= right
-        edge[1:] |= down
-    return edge
 
 
 def _draw_outline(flat_codes: np.ndarray, flat_cells: np.ndarray, seeds: np.ndarray, shape: tuple[int, int],

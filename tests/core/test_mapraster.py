@@ -57,7 +57,7 @@ def test_cell_sets_roll_up_to_towns_and_counties() -> None:
         cell_set("town").index_at("grid")
 
 
-def tiny_cells() -> tuple[np.ndarray, np.ndarray, object]:
+def tiny_cells() -> tuple[np.ndarray, object]:
     """A 16x26 image of four town cells of the city's town set: two counties side by side."""
     cells = cell_set("town")
     first = [i + 1 for i, t in enumerate(cells.town_codes) if t.startswith(cells.county_codes[0])][:2]
@@ -65,12 +65,12 @@ def tiny_cells() -> tuple[np.ndarray, np.ndarray, object]:
     labels = np.zeros((16, 26), dtype=np.uint16)
     labels[4:12, 1:7], labels[4:12, 7:13] = first
     labels[4:12, 13:19], labels[4:12, 19:25] = second
-    return labels, labels.copy(), cells
+    return labels, cells
 
 
 def test_display_codes_mark_borders_outlines_and_hatch() -> None:
-    labels, towns, cells = tiny_cells()
-    codes = display_codes(labels, towns, cells, grid_edges=False, outline_px=1, stripe_period=4)
+    labels, cells = tiny_cells()
+    codes = display_codes(labels, cells, grid_edges=False, outline_px=1, stripe_period=4)
     stride = cells.stride
     assert codes.dtype == np.uint16 and codes.shape == labels.shape
     variant, base = np.divmod(codes.astype(int), stride)
@@ -92,18 +92,23 @@ def test_display_codes_mark_borders_outlines_and_hatch() -> None:
 def test_grid_edges_use_the_darker_variant() -> None:
     cells = cell_set("grid", "320612")
     labels = np.zeros((6, 8), dtype=np.uint16)
+    assert cells.town_of[1] == cells.town_of[2]  # two grid cells of one town
     labels[:, :4], labels[:, 4:] = 1, 2
-    town = cells.town_of[1] + 1
-    towns = np.full_like(labels, town)
-    codes = display_codes(labels, towns, cells, grid_edges=True, outline_px=1, stripe_period=1000)
+    codes = display_codes(labels, cells, grid_edges=True, outline_px=1, stripe_period=1000)
     assert codes[3, 3] == 1 + GRID_EDGE * cells.stride  # the pixel before the change
     assert codes[3, 2] % cells.stride == 1 and codes[3, 2] // cells.stride != GRID_EDGE
     assert codes[3, 5] % cells.stride == 2 and codes[3, 5] // cells.stride != GRID_EDGE
+    # Cells of two towns: their towns come from the cells, and the border between them is the town's.
+    other = int(np.flatnonzero(cells.town_of != cells.town_of[1])[1])
+    assert cells.county_of[other] == cells.county_of[1]
+    labels[3:, :] = other
+    codes = display_codes(labels, cells, grid_edges=True, outline_px=1, stripe_period=1000)
+    assert (codes[2:4, 1] == cells.town_border).all() and (codes[2:4, 6] == cells.town_border).all()
 
 
 def test_colour_table_and_paint_codes() -> None:
-    labels, towns, cells = tiny_cells()
-    codes = display_codes(labels, towns, cells, grid_edges=False, outline_px=1, stripe_period=4)
+    labels, cells = tiny_cells()
+    codes = display_codes(labels, cells, grid_edges=False, outline_px=1, stripe_period=4)
     values = np.arange(len(cells.county_codes), dtype=float)
     values[1] = np.nan  # the second county has no data
     lut = colour_table(cells, "county", values, Scale.of(values))
