@@ -210,34 +210,37 @@ def view_edges(level: str, county: str | None = None) -> Edges:
 
     cells, outlines = view_rings(level, county), view_rings("county", county)
     return (edges(cells, CELL + 1 + cells.owner.astype(np.int64))
-            + edges(outlines, np.full(len(outlines.owner), OUTLINE, dtype=np.int64)))
+            + edges(outlines, np.full(len(outlines.owner), OUTLINE, dtype=np.int64))).merged()
 
 
 def display_codes(cells: np.ndarray, cell_set: CellSet, *, grid_edges: bool, outline_px: int = 2,
-                  stripe_period: int = 12) -> np.ndarray:
+                  stripe_period: int = 12, right_changes: np.ndarray | None = None) -> np.ndarray:
     """Label image (uint16 cell code per pixel, 0 outside, C-contiguous) -> uint16 display codes.
 
     Runs once per resize or drill with few whole-image passes: the hatch stripe is added everywhere
     (the outside code maps to the background in every variant), and borders come from the pixels
     whose right or lower neighbour has another cell: grid borders 1 px; among those, town borders
     2 px and county outlines 2 * outline_px + 1 px with a one-pixel soft edge, found by looking up
-    the cells' towns and counties at those pixels only."""
+    the cells' towns and counties at those pixels only. `right_changes` (flat indexes of the pixels
+    whose right neighbour differs, as `polyfill.fill` gives them) saves comparing every row."""
     stride = cell_set.stride
     if VARIANTS * stride > np.iinfo(np.uint16).max:
         raise ValueError(f"{cell_set.size} cells are too many for 16-bit display codes")
     width = cells.shape[1]
     codes = cells + _stripes(cells.shape, stripe_period, stride * STRIPE)
     flat_cells, flat_codes = cells.reshape(-1), codes.reshape(-1)
-    right, down = _differs(cells)
-    right_first = np.flatnonzero(right)
-    right_first += right_first // (width - 1)  # index in the (h, w - 1) comparison -> index of the left pixel
-    borders = ((right_first, 1), (np.flatnonzero(down), width))  # first pixel of each pair, step to the second
+    if right_changes is None:
+        right_changes = np.flatnonzero(cells[:, 1:] != cells[:, :-1])
+        right_changes += right_changes // (width - 1)  # index in the (h, w - 1) comparison -> of the left pixel
+    down_changes = np.flatnonzero(cells[1:] != cells[:-1])
+    # The first pixel of each differing pair, the step to the second, and both pixels' cells.
+    pairs = [(first, step, flat_cells[first], flat_cells[first + step])
+             for first, step in ((right_changes, 1), (down_changes, width))]
     if grid_edges and cell_set.level == "grid":
-        for first, _ in borders:
-            flat_codes[first] = flat_cells[first] + np.uint16(stride * GRID_EDGE)
+        for first, _, a, _ in pairs:
+            flat_codes[first] = a + np.uint16(stride * GRID_EDGE)
     seeds = []
-    for first, step in borders:
-        a, b = flat_cells[first], flat_cells[first + step]
+    for first, step, a, b in pairs:
         town = first[cell_set.town_of[a] != cell_set.town_of[b]]
         # Town borders; where one meets the outside the county outline (drawn next) covers it.
         flat_codes[town] = flat_codes[town + step] = cell_set.town_border
@@ -247,32 +250,29 @@ def display_codes(cells: np.ndarray, cell_set: CellSet, *, grid_edges: bool, out
     return codes
 
 
-def _differs(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Masks of pixels whose right neighbour (h, w - 1) and lower neighbour (h - 1, w) differ."""
-    return labels[:, 1:] != labels[:, :-1], labels[1:] != labels[:-1]
-
-
 def _draw_outline(flat_codes: np.ndarray, flat_cells: np.ndarray, seeds: np.ndarray, shape: tuple[int, int],
                   cell_set: CellSet, radius: int) -> None:
     """County outline around the seed pixels: a disc of `radius` in the outline colour, then a ring one
     pixel wider that mixes the outline with what lies under it (a cheap antialiased edge)."""
     height, width = shape
+    reach = radius + 1
+    dy, dx = np.mgrid[-reach:reach + 1, -reach:reach + 1].reshape(2, -1)
+    distance = dy * dy + dx * dx
+    core = distance <= radius * radius + radius
+    edge = ~core & (distance <= reach * reach + reach)
     rows, cols = np.divmod(seeds, width)
-    for ring, reach in (("edge", radius + 1), ("core", radius)):
-        for dy in range(-reach, reach + 1):
-            for dx in range(-reach, reach + 1):
-                if dy * dy + dx * dx > reach * reach + reach or (ring == "edge" and dy * dy + dx * dx <=
-                                                                  radius * radius + radius):
-                    continue
-                r, c = rows + dy, cols + dx
-                ok = (r >= 0) & (r < height) & (c >= 0) & (c < width)
-                index = r[ok] * width + c[ok]
-                if ring == "core":
-                    flat_codes[index] = cell_set.county_outline
-                else:
-                    under = flat_cells[index]
-                    flat_codes[index] = np.where(under > 0, under + cell_set.stride * OUTLINE_EDGE,
-                                                 cell_set.outline_edge_outside)
+    inner = (rows >= reach) & (rows < height - reach) & (cols >= reach) & (cols < width - reach)
+    for ring in (edge, core):  # the core last: it covers the edge of a neighbouring seed
+        # Seeds away from the image's border take flat offsets; the few near it are clipped.
+        r, c = rows[~inner, None] + dy[ring], cols[~inner, None] + dx[ring]
+        index = np.concatenate(((seeds[inner, None] + (dy * width + dx)[ring]).reshape(-1),
+                                (r * width + c)[(r >= 0) & (r < height) & (c >= 0) & (c < width)]))
+        if ring is core:
+            flat_codes[index] = cell_set.county_outline
+        else:
+            under = flat_cells[index]
+            flat_codes[index] = np.where(under > 0, under + cell_set.stride * OUTLINE_EDGE,
+                                         cell_set.outline_edge_outside)
 
 
 def paint_codes(lut: np.ndarray, codes: np.ndarray, out: np.ndarray, scratch: np.ndarray) -> None:

@@ -59,6 +59,7 @@ from cockpit.core.mapraster import (
     cell_set,
     colour_table,
     display_codes,
+    hex_argb,
     paint_codes,
     region_values,
     rings,
@@ -390,11 +391,16 @@ class NantongMap(QWidget):
         area = _map_area(projection, cells.bounds, size, pad=outline_px + 3)
         local = Projection(projection.lon0, projection.lat0, projection.scale, projection.kx,
                            projection.ox - area.x(), projection.oy - area.y())
-        labels = fill(view_edges(level, county), local.scale, local.ox, local.oy, (area.height(), area.width()))
-        codes = display_codes(labels, cells, grid_edges=edges, outline_px=outline_px)
+        raster = fill(view_edges(level, county), local.scale, local.ox, local.oy, (area.height(), area.width()))
+        labels = raster.labels
+        codes = display_codes(labels, cells, grid_edges=edges, outline_px=outline_px,
+                              right_changes=raster.right_changes)
         image = QImage(size, QImage.Format.Format_RGB32)
-        image.fill(QColor(BACKGROUND))  # beyond the map area it stays so; recolours write the area only
-        pixels = _pixels(image)[area.top():area.top() + area.height(), area.left():area.left() + area.width()]
+        whole = _pixels(image)
+        top, left, bottom, right = area.top(), area.left(), area.top() + area.height(), area.left() + area.width()
+        pixels = whole[top:bottom, left:right]  # recolours write this part
+        for margin in (whole[:top], whole[bottom:], whole[top:bottom, :left], whole[top:bottom, right:]):
+            margin.fill(hex_argb(BACKGROUND))  # beyond the map area the picture stays the ground
         return _Frame(key, size, area, projection, cells, labels, codes, image, pixels, scratch_for(area.width()))
 
     def _paint_area(self, painter: QPainter, frame: _Frame) -> None:

@@ -32,7 +32,7 @@ def test_fills_exactly_the_pixels_whose_centres_are_inside() -> None:
     hole = plane[1].centroid.buffer(3)
     plane[1] = plane[1].difference(hole)
     shape = (int((maxy - miny) * scale) + 4, 364)
-    labels = fill(edges_of(plane, [CELL + i + 1 for i in range(len(plane))]), 1.0, 0.0, 0.0, shape)
+    labels = fill(edges_of(plane, [CELL + i + 1 for i in range(len(plane))]), 1.0, 0.0, 0.0, shape).labels
     x, y = centres(shape)
     expected = np.zeros(shape, dtype=np.uint16)
     for i, polygon in enumerate(plane):
@@ -43,7 +43,7 @@ def test_fills_exactly_the_pixels_whose_centres_are_inside() -> None:
 
 
 def test_scale_and_shift_place_the_polygons() -> None:
-    labels = fill(edges_of([box(0, 0, 2, 1)], [CELL + 7]), 10.0, 3.0, 5.0, (20, 30))
+    labels = fill(edges_of([box(0, 0, 2, 1)], [CELL + 7]), 10.0, 3.0, 5.0, (20, 30)).labels
     rows, cols = np.nonzero(labels)
     assert (labels[rows, cols] == 7).all()
     assert (rows.min(), rows.max(), cols.min(), cols.max()) == (5, 14, 3, 22)
@@ -54,7 +54,7 @@ def test_gaps_inside_an_outline_take_a_neighbour_and_overlaps_are_not_summed() -
     cells = [box(0, 0, 10, 10), box(11, 0, 20, 10), box(15, 5, 25, 10)]
     outline = box(0, 0, 20, 10)
     edges = edges_of(cells, [CELL + 1, CELL + 2, CELL + 3]) + edges_of([outline], [OUTLINE])
-    labels = fill(edges, 1.0, 0.0, 0.0, (12, 30))
+    labels = fill(edges, 1.0, 0.0, 0.0, (12, 30)).labels
     assert (labels[:10, 10] > 0).all() and set(np.unique(labels[:10, 10])) <= {1, 2}  # the slit is filled
     assert set(np.unique(labels)) == {0, 1, 2, 3}  # no sums of codes where two cells overlap
     assert (labels[10:] == 0).all() and (labels[:, 25:] == 0).all()
@@ -62,6 +62,16 @@ def test_gaps_inside_an_outline_take_a_neighbour_and_overlaps_are_not_summed() -
 
 def test_a_cell_running_off_the_right_edge_ends_there() -> None:
     labels = fill(edges_of([box(5, 1, 40, 3), Polygon([(0, 4), (3, 4), (3, 6), (0, 6)])], [CELL + 1, CELL + 2]),
-                  1.0, 0.0, 0.0, (8, 10))
+                  1.0, 0.0, 0.0, (8, 10)).labels
     assert (labels[1:3, 5:] == 1).all() and (labels[1:3, :5] == 0).all()
     assert (labels[4:6, :3] == 2).all() and (labels[4:6, 3:] == 0).all()  # nothing carried over a row
+
+
+def test_right_changes_are_where_a_row_changes_code() -> None:
+    for cells, outline in (([box(0, 0, 10, 10), box(10, 0, 20, 10), box(3, 12, 29, 14)], box(0, 0, 20, 10)),
+                           ([box(0, 0, 10, 10), box(11, 0, 20, 10)], box(0, 0, 20, 10))):  # the second has a gap
+        raster = fill(edges_of(cells, [CELL + 1, CELL + 2, CELL + 3][:len(cells)]) + edges_of([outline], [OUTLINE]),
+                      1.0, 0.0, 0.0, (16, 30))
+        labels = raster.labels
+        expected = np.flatnonzero(np.concatenate((labels[:, 1:] != labels[:, :-1], np.zeros((16, 1), bool)), axis=1))
+        assert raster.right_changes.tolist() == expected.tolist()
