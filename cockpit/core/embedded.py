@@ -39,6 +39,9 @@ class EmbeddedCentral:
         self._log: list[str] = []
 
     def start(self) -> str:
+        if getattr(sys, "frozen", False):  # a packaged cockpit: `central` is deliberately left out
+            raise EmbeddedCentralError("this packaged cockpit does not include the reference central API: "
+                                       "start it with --api and the address of your platform")
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         try:
             self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

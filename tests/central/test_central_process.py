@@ -109,3 +109,16 @@ def test_embedded_server_stops_when_the_cockpit_dies_hard(tmp_path):
         time.sleep(0.2)
     os.kill(child, signals.SIGKILL)
     raise AssertionError("the embedded central API outlived the cockpit that started it")
+
+
+def test_a_packaged_cockpit_says_it_has_no_embedded_central_api(tmp_path, monkeypatch):
+    """PyInstaller sets sys.frozen; the packaged cockpit leaves central/ out and must say so."""
+    import sys
+
+    import pytest
+
+    from cockpit.core.embedded import EmbeddedCentral, EmbeddedCentralError
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    with pytest.raises(EmbeddedCentralError, match="--api"):
+        EmbeddedCentral(tmp_path / "c.sqlite").start()
