@@ -590,7 +590,10 @@ class NantongMap(QWidget):
                     array = PrimitiveArray(QPainter.PixmapFragment, 10)
                     array.resize(int(chosen.sum()))
                     rows = array.ndarray()
-                    rows[:, 0], rows[:, 1] = x[chosen], y[chosen]
+                    # Whole-pixel corners: Qt then blends each sprite with a plain copy loop.
+                    half_w, half_h = sprite.width() / 2, sprite.height() / 2
+                    rows[:, 0] = np.floor(x[chosen] - half_w + 0.5) + half_w
+                    rows[:, 1] = np.floor(y[chosen] - half_h + 0.5) + half_h
                     rows[:, 2:6] = (0, 0, sprite.width(), sprite.height())
                     rows[:, 6:10] = (1, 1, 0, 1)
                     fragments.append((array, sprite))
