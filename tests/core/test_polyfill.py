@@ -75,3 +75,15 @@ def test_right_changes_are_where_a_row_changes_code() -> None:
         labels = raster.labels
         expected = np.flatnonzero(np.concatenate((labels[:, 1:] != labels[:, :-1], np.zeros((16, 1), bool)), axis=1))
         assert raster.right_changes.tolist() == expected.tolist()
+
+
+def test_merging_shared_edges_keeps_the_image() -> None:
+    cells = [geometry for code, geometry in geo.town_cells().items() if code.startswith("320623")]
+    minx, miny, maxx, maxy = shapely.total_bounds(cells)
+    plane = [shapely.transform(c, lambda xy: (xy - (minx, miny)) * (200 / (maxx - minx))) for c in cells]
+    outline = shapely.union_all(plane)
+    edges = edges_of(plane, [CELL + i + 1 for i in range(len(plane))]) + edges_of([outline], [OUTLINE])
+    merged = edges.merged()
+    assert len(merged.top) < 0.7 * len(edges.top)  # neighbours share most of their edges
+    shape = (int((maxy - miny) * 200 / (maxx - minx)) + 2, 202)
+    assert (fill(merged, 1.0, 0.0, 0.0, shape).labels == fill(edges, 1.0, 0.0, 0.0, shape).labels).all()
