@@ -13,6 +13,7 @@ startup_cache the same with a cache filled by an earlier run (the cached picture
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import os
@@ -30,6 +31,7 @@ from benchmarks.timing import Plan, Record, sample, subject_main  # noqa: E402
 SUBJECT = "cockpit"
 ROOT = Path(__file__).resolve().parents[2]
 SPEED = 600.0  # simulated seconds per real second: the data really changes between rounds
+DAY_PER_SECOND = 86400.0
 STALL_TICK_MS = 5
 ADMIN_TOKEN = "benchmark-admin-token"
 
@@ -133,10 +135,10 @@ def panels_frame(url: str, size: tuple[int, int], label: str, plan: Plan) -> lis
     catalogue = load_catalogue(chart_kinds=CHART_KINDS)
     endpoints = list(catalogue.endpoints())
     client = ApiClient(url)
-    rounds = []
-    for _ in range(2):  # two real snapshots, minutes of simulated time apart
-        rounds.append([client.fetch(endpoint) for endpoint in endpoints])
+    rounds = [[client.fetch(endpoint) for endpoint in endpoints]]
+    with _clock_speed(url, DAY_PER_SECOND):  # the second snapshot a simulated day later: every panel changes
         time.sleep(1.0)
+    rounds.append([client.fetch(endpoint) for endpoint in endpoints])
     client.close()
     store = Store(None, stale_after=stale_after_for(catalogue.endpoints()))
     window = MainWindow(catalogue, store, source="benchmark")
@@ -147,17 +149,84 @@ def panels_frame(url: str, size: tuple[int, int], label: str, plan: Plan) -> lis
     window.flush(complete=True)
     app.processEvents()
 
-    def frame(i: int) -> None:
-        for result in rounds[i % 2]:
+    painted = PaintCount()
+    app.installEventFilter(painted)
+
+    turn = iter(range(10**9))
+
+    def frame(_: int) -> None:
+        for result in rounds[next(turn) % 2]:  # each frame has the other snapshot: every view gets new data
             store.put_fetch(result)
         window.flush(complete=True)  # every view takes its new data now (the app spreads this over turns)
-        window.repaint()  # and the whole window paints, as the next frame would
+        # The next frame, as the event loop would make it: pending layouts, then one repaint of
+        # every region the new data made dirty (not a repaint of the whole window regardless).
+        app.sendPostedEvents(None, 0)
 
-    samples = sample(frame, max(plan.runs, 10), plan.warmup, gc.collect)
+    samples = sample(frame, max(plan.runs, 10), plan.warmup, lambda: (gc.collect(), painted.reset()))
+    app.removeEventFilter(painted)
     window.close()
     app.processEvents()
+    if not painted.charts:
+        raise RuntimeError("panels_frame painted no chart: the measure would time an empty frame")
     return [Record.of("panels_frame", SUBJECT, label, samples,
-                      note=f"{len(endpoints)} endpoints, 16 panels and the map updated together")]
+                      note=f"{len(endpoints)} endpoints, 16 panels and the map updated together; the last "
+                           f"frame painted {painted.charts} charts, {painted.widgets} widgets in all, "
+                           f"{painted.window:.0%} of the window's area")]
+
+
+@contextlib.contextmanager
+def _clock_speed(url: str, speed: float):
+    """Run the central API's simulated clock at `speed` for a while, then back at the benchmark's."""
+    import requests
+
+    def set_speed(value: float) -> None:
+        answer = requests.post(f"{url}/api/v1/sim/speed", json={"speed": value}, timeout=10,
+                               headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        answer.raise_for_status()
+
+    set_speed(speed)
+    try:
+        yield
+    finally:
+        set_speed(SPEED)
+
+
+def PaintCount():  # noqa: N802 (a class factory: QObject is only imported when Qt runs)
+    from PySide6.QtCore import QEvent, QObject
+
+    from cockpit.charts import Chart
+
+    class Count(QObject):
+        """Counts the paint events of one frame: what the new data really made Qt draw."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.reset()
+
+        def reset(self) -> None:
+            self.painted: set[int] = set()  # the charts with anything repainted
+            self.widgets = 0
+            self.window = 0.0  # the share of the window's area repainted
+
+        @property
+        def charts(self) -> int:
+            return len(self.painted)
+
+        def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt API)
+            if event.type() == QEvent.Type.Paint and watched.isWidgetType():
+                self.widgets += 1
+                chart = watched
+                while chart is not None and not isinstance(chart, Chart):
+                    chart = chart.parentWidget()
+                if chart is not None:
+                    self.painted.add(id(chart))
+                if watched.isWindow():
+                    rects = event.region()
+                    area = sum(rect.width() * rect.height() for rect in rects)
+                    self.window = max(self.window, area / max(1, watched.width() * watched.height()))
+            return False
+
+    return Count()
 
 
 # -- poll_stall --------------------------------------------------------------------------------
