@@ -11,14 +11,16 @@ import math
 import re
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent
+from PySide6.QtCore import QEvent, QRect, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from cockpit.charts import palette
 from cockpit.core.formats import format_value
 
 EMPTY_TEXT = "暂无数据"
+_NOTHING = object()  # no block shown yet (None is a block: "no data")
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum size"
 
 
 class BlockError(ValueError):
@@ -37,6 +39,7 @@ class Chart(QWidget):
         self.block: dict | None = None
         self.problem: str | None = None
         self.model: Any = None
+        self._applied: object = _NOTHING  # the block on screen: an equal one changes nothing
         self.caption = QLabel(self)
         self.caption.setObjectName("chartCaption")
         self.caption.hide()
@@ -57,7 +60,12 @@ class Chart(QWidget):
 
     # -- what panels call -------------------------------------------------
     def set_block(self, block: dict | None) -> None:
-        """Show `block` (a dict shaped like the contract), or "no data" for None."""
+        """Show `block` (a dict shaped like the contract), or "no data" for None.
+
+        A block equal to the one on screen is not even parsed: nothing repaints for it."""
+        if block == self._applied:
+            return
+        self._applied = block
         self.block = block
         self.problem = None
         if block is None:
@@ -82,11 +90,12 @@ class Chart(QWidget):
             return
         self._show(model)
         self._stack.setCurrentWidget(self.body)
-        self.body.update()
+        self._repaint_body()
 
     def show_problem(self, text: str) -> None:
         """Say why there is nothing to draw (e.g. the payload lacks this chart's block)."""
         self.block, self.model, self.problem = None, None, text
+        self._applied = _NOTHING
         self._set_caption("")
         self._say(text)
 
@@ -94,7 +103,13 @@ class Chart(QWidget):
         if not math.isclose(scale, self.scale):
             self.scale = scale
             self._rescaled()
-            self.body.update()
+            self._repaint_body()
+
+    def _reshow(self) -> None:
+        """Parse and show the current block again (e.g. after a setting that changes the picture)."""
+        block, self._applied = self.block, _NOTHING
+        if block is not None:
+            self.set_block(block)
 
     # -- for subclasses ---------------------------------------------------
     def _make_body(self) -> QWidget:
@@ -122,6 +137,12 @@ class Chart(QWidget):
         return f"{label}（{shown_unit}）" if label and shown_unit else label
 
     # -- internals --------------------------------------------------------
+    def _repaint_body(self) -> None:
+        """A painted chart repaints its canvas; widget bodies (plots, tables) update themselves,
+        and an update of their parent would repaint them all a second time."""
+        if isinstance(self.body, Canvas):
+            self.body.update()
+
     def _set_caption(self, text: str) -> None:
         self.caption.setText(text)
         self.caption.setVisible(bool(text))
@@ -131,15 +152,46 @@ class Chart(QWidget):
         self._stack.setCurrentWidget(self.message)
 
 
+class SteadyLabel(QLabel):
+    """A label for text that changes with the data (times, figures) without relayouting the wall.
+
+    Its size is fixed, so a new text only repaints the label; Qt recalculates the layouts only
+    when a text needs more room than the label has (it grows, never shrinks, until restyled)."""
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        if text == self.text():
+            return
+        super().setText(text)
+        self._fit()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.setMinimumSize(0, 0)  # restyled (e.g. a new wall scale): measure afresh
+            self.setMaximumSize(QWIDGETSIZE_MAX, QWIDGETSIZE_MAX)
+            self._fit()
+
+    def _fit(self) -> None:
+        hint = self.sizeHint()
+        if (self.minimumSize() != self.maximumSize() or hint.width() > self.minimumWidth()
+                or hint.height() > self.minimumHeight()):
+            self.setFixedSize(hint.expandedTo(self.minimumSize()))
+
+
 class Canvas(QWidget):
-    """The drawing surface of a painted chart."""
+    """The drawing surface of a painted chart: opaque on the panels' own ground colour, so a
+    new figure repaints the canvas alone and never the panel and the wall beneath it."""
+
+    ground = QColor(palette.SURFACE)
 
     def __init__(self, chart: Chart) -> None:
         super().__init__(chart)
         self.chart = chart
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
         painter = QPainter(self)
+        painter.fillRect(event.rect(), self.ground)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         self.chart.paint(painter, self.rect())

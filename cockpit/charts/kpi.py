@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
-from PySide6.QtCore import QRect, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtCore import QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QPixmap
 
 from cockpit.charts import palette
 from cockpit.charts.base import BlockError, Chart, elided, fitted, items_of, number, shown, split_value
@@ -23,11 +24,12 @@ class KpiTiles(Chart):
     kind = "kpi"
     block_types = frozenset({"kpis"})
     max_tiles: int | None = None  # a small tile shows the first few, large enough to read
+    _ground_key: tuple | None = None
+    _ground_pixmap: QPixmap | None = None
 
     def set_max_tiles(self, count: int | None) -> None:
         self.max_tiles = count
-        if self.block is not None:
-            self.set_block(self.block)
+        self._reshow()
 
     def _parse(self, block: dict) -> tuple[Tile, ...]:
         tiles = []
@@ -48,7 +50,7 @@ class KpiTiles(Chart):
         width = (rect.width() - gap * (columns - 1)) / columns
         height = (rect.height() - gap * (rows - 1)) / rows
         pad = palette.scaled(6, self.scale)
-        cells = [QRectF(rect.left() + column * (width + gap), rect.top() + row * (height + gap), width, height)
+        cells = [QRectF(column * (width + gap), row * (height + gap), width, height)
                  for row, column in (divmod(index, columns) for index in range(len(tiles)))]
         texts = [split_value(shown(tile.value, tile.unit)) for tile in tiles]
         # One numeral size for the whole row (the widest figure sets it), so figures compare at a glance.
@@ -57,43 +59,87 @@ class KpiTiles(Chart):
         value_px = min([value_px] + [value_px * room / need for need in
                                      (self._width(numeral, suffix, value_px, pad) for numeral, suffix in texts)
                                      if need > room])
-        for cell, tile, (numeral, suffix) in zip(cells, tiles, texts, strict=True):
-            self._paint_tile(painter, cell, tile, numeral, suffix, value_px, pad)
+        # The tiles and their labels change only with the layout: drawn once into a kept picture,
+        # so new figures cost two text runs a tile.
+        painter.drawPixmap(rect.topLeft(), self._ground(rect.size(), cells, tiles, value_px, pad))
+        painter.translate(rect.topLeft())
+        for cell, (numeral, suffix) in zip(cells, texts, strict=True):
+            self._paint_figure(painter, cell, numeral, suffix, value_px, pad)
 
     def _fonts(self, value_px: float) -> tuple[QFont, QFont]:
-        return palette.font(value_px, self.scale, bold=True), palette.font(value_px * 0.45, self.scale)
+        return _font(palette.scaled(value_px, self.scale), True), _font(palette.scaled(value_px * 0.45, self.scale))
 
     def _width(self, numeral: str, suffix: str, value_px: float, pad: int) -> float:
         numeral_font, suffix_font = self._fonts(value_px)
         gap = pad // 3 if suffix else 0
-        return (QFontMetrics(numeral_font).horizontalAdvance(numeral)
-                + QFontMetrics(suffix_font).horizontalAdvance(suffix) + gap)
+        return _metrics(numeral_font).horizontalAdvance(numeral) + _metrics(suffix_font).horizontalAdvance(suffix) + gap
 
-    def _paint_tile(self, painter: QPainter, cell: QRectF, tile: Tile, numeral: str, suffix: str,
-                    value_px: float, pad: int) -> None:
+    def _ground(self, size: QSize, cells: list[QRectF], tiles: tuple[Tile, ...], value_px: float,
+                pad: int) -> QPixmap:
+        labels = tuple(tile.label for tile in tiles)
+        key = (size.width(), size.height(), self.scale, labels, self._label_px(cells[0], value_px, pad))
+        if self._ground_key != key:
+            ground = QPixmap(size)
+            ground.fill(QColor(palette.SURFACE))  # the panel's own ground: the canvas paints opaque
+            painter = QPainter(ground)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+            for cell, label in zip(cells, labels, strict=True):
+                self._paint_tile(painter, cell, label, value_px, pad)
+            painter.end()
+            self._ground_pixmap, self._ground_key = ground, key
+        return self._ground_pixmap
+
+    def _label_px(self, cell: QRectF, value_px: float, pad: int) -> float:
+        inner_height = cell.height() - 1.2 * pad
+        return max(10.0, min(15.0, inner_height * 0.2 / self.scale, value_px * 0.6))
+
+    def _paint_tile(self, painter: QPainter, cell: QRectF, label: str, value_px: float, pad: int) -> None:
         painter.setPen(QPen(QColor(palette.BORDER), 1))
         painter.setBrush(QColor(palette.SURFACE_HIGH))
         radius = palette.scaled(4, self.scale)
         painter.drawRoundedRect(cell.adjusted(0.5, 0.5, -0.5, -0.5), radius, radius)
         inner = cell.adjusted(pad, pad * 0.6, -pad, -pad * 0.6)
-        numeral_font, suffix_font = self._fonts(value_px)
-        gap = pad // 3 if suffix else 0
-        numeral_width = QFontMetrics(numeral_font).horizontalAdvance(numeral)
-        total = self._width(numeral, suffix, value_px, pad)
-        left = inner.left() + max(0.0, (inner.width() - total) / 2)
         baseline = inner.top() + inner.height() * 0.6
-        painter.setFont(numeral_font)
-        painter.setPen(QColor(palette.ACCENT))
-        painter.drawText(int(left), int(baseline), numeral)
-        painter.setFont(suffix_font)
-        painter.setPen(QColor(palette.TEXT_DIM))
-        painter.drawText(int(left + numeral_width + gap), int(baseline), suffix)
-        label_px = max(10.0, min(15.0, inner.height() * 0.2 / self.scale, value_px * 0.6))
-        painter.setFont(fitted(tile.label, inner.width(), label_px, self.scale))
+        painter.setFont(fitted(label, inner.width(), self._label_px(cell, value_px, pad), self.scale))
         if painter.font().pixelSize() < palette.scaled(10, self.scale):
             painter.setFont(palette.font(10, self.scale))
         painter.setPen(QColor(palette.TEXT))
         label_rect = QRectF(inner.left(), baseline + inner.height() * 0.06, inner.width(),
                             inner.bottom() - baseline - inner.height() * 0.06)
         painter.drawText(label_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
-                         elided(painter, tile.label, int(inner.width())))
+                         elided(painter, label, int(inner.width())))
+
+    def _paint_figure(self, painter: QPainter, cell: QRectF, numeral: str, suffix: str, value_px: float,
+                      pad: int) -> None:
+        inner = cell.adjusted(pad, pad * 0.6, -pad, -pad * 0.6)
+        numeral_font, suffix_font = self._fonts(value_px)
+        gap = pad // 3 if suffix else 0
+        numeral_width = _metrics(numeral_font).horizontalAdvance(numeral)
+        total = self._width(numeral, suffix, value_px, pad)
+        left = inner.left() + max(0.0, (inner.width() - total) / 2)
+        baseline = inner.top() + inner.height() * 0.6
+        painter.setFont(numeral_font)
+        painter.setPen(ACCENT)
+        painter.drawText(int(left), int(baseline), numeral)
+        if suffix:
+            painter.setFont(suffix_font)
+            painter.setPen(TEXT_DIM)
+            painter.drawText(int(left + numeral_width + gap), int(baseline), suffix)
+
+
+ACCENT, TEXT_DIM = QColor(palette.ACCENT), QColor(palette.TEXT_DIM)
+
+
+@functools.lru_cache(maxsize=256)
+def _font(pixels: int, bold: bool = False) -> QFont:
+    """The wall's font at a pixel size (kept: building a QFont and its metrics costs more than drawing)."""
+    result = QFont(palette.FONT_FAMILY)
+    result.setPixelSize(max(1, pixels))
+    result.setBold(bold)
+    return result
+
+
+@functools.lru_cache(maxsize=256)
+def _metrics(font: QFont) -> QFontMetrics:
+    return QFontMetrics(font)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cockpit.charts.base import SteadyLabel
 from cockpit.core import geo
 from cockpit.core.catalogue import Catalogue
 from cockpit.core.store import Entry, State, Store
@@ -71,12 +72,12 @@ class Header(QFrame):
         self.warnings.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.warnings.setToolTip("预警列表（快捷键 W）")
         self.warnings.hide()  # until a warning list is attached
-        self.as_of = QLabel(self)
+        self.as_of = SteadyLabel(self)
         self.as_of.setObjectName("headerInfo")
         self.connection = QLabel("● 连接中…", self)
         self.connection.setObjectName("connection")
         self.connection.setProperty("ok", "true")
-        self.clock = QLabel(self)
+        self.clock = SteadyLabel(self)
         self.clock.setObjectName("clock")
         info = QVBoxLayout()
         info.setSpacing(0)

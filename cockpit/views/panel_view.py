@@ -17,6 +17,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from cockpit.charts import CHART_KINDS, Chart
+from cockpit.charts.base import SteadyLabel
 from cockpit.charts.kpi import KpiTiles
 from cockpit.charts.palette import DOMAIN_COLOURS, level_colour
 from cockpit.core.catalogue import PanelSpec
@@ -52,8 +53,10 @@ def loosen(widget: QWidget) -> None:
 def show_badge(badge: QLabel, state: State) -> None:
     """The state in words, coloured; hidden when all is well (the loud states stand out)."""
     badge.setVisible(state is not State.OK)
-    badge.setText(STATE_WORDS[state])
-    badge.setStyleSheet(f"color: {STATE_COLOURS[state]}; border: 1px solid {STATE_COLOURS[state]};")
+    if badge.property("state") != state.name:  # restyling costs a style pass: only when the state changes
+        badge.setProperty("state", state.name)
+        badge.setText(STATE_WORDS[state])
+        badge.setStyleSheet(f"color: {STATE_COLOURS[state]}; border: 1px solid {STATE_COLOURS[state]};")
 
 
 class LinesLabel(QLabel):
@@ -117,7 +120,7 @@ class PanelView(QFrame):
         loosen(self.title)
         self.badge = QLabel(self)
         self.badge.setObjectName("stateBadge")
-        self.as_of = QLabel(self)
+        self.as_of = SteadyLabel(self)
         self.as_of.setObjectName("asOf")
         header = QHBoxLayout()
         header.setSpacing(8)
@@ -169,7 +172,9 @@ class PanelView(QFrame):
         else:
             self.state_message.setText(self._state_text(entry, state))
             colour = STATE_COLOURS[State.ERROR] if state is State.ERROR else "#8ea6c9"
-            self.state_message.setStyleSheet(f"color: {colour};")
+            if self.state_message.property("colour") != colour:
+                self.state_message.setProperty("colour", colour)
+                self.state_message.setStyleSheet(f"color: {colour};")
         show_badge(self.badge, state)
         pattern = "%H:%M" if self.mode == "tile" else "数据时间 %m-%d %H:%M"  # a tile has room for the time only
         self.as_of.setText(short_time(entry.as_of, pattern) if entry and entry.as_of else "")

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from cockpit.charts.base import SteadyLabel
 from cockpit.charts.kpi import KpiTiles
 from cockpit.core.formats import format_value
 from cockpit.core.store import Entry, State
@@ -32,10 +33,9 @@ class ZoneTile(QFrame):
         self.setObjectName("zoneTile")
         self.name = QLabel(name, self)
         self.name.setObjectName("zoneName")
-        self.value = QLabel("—", self)
+        self.value = SteadyLabel("—", self)
         self.value.setObjectName("zoneValue")
         loosen(self.name)
-        loosen(self.value)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 3, 8, 3)
         layout.setSpacing(0)
@@ -54,7 +54,7 @@ class SituationView(QFrame):
 
         self.title = QLabel("总体态势图", self)
         self.title.setObjectName("sectionTitle")
-        self.as_of = QLabel(self)
+        self.as_of = SteadyLabel(self)
         self.as_of.setObjectName("asOf")
         self.badge = QLabel(self)
         self.badge.setObjectName("stateBadge")
@@ -71,9 +71,8 @@ class SituationView(QFrame):
         self.back_button.setToolTip("回到全市各县（快捷键 Esc）")
         self.back_button.clicked.connect(self.back)
         self.back_button.hide()
-        self.points_note = QLabel(self)
+        self.points_note = SteadyLabel(self)
         self.points_note.setObjectName("note")
-        loosen(self.points_note)
         self.zones_row = QHBoxLayout()
         self.zones_row.setSpacing(6)
         self.zone_tiles: dict[str, ZoneTile] = {}
