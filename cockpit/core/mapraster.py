@@ -1,7 +1,8 @@
 """The Qt-free half of the fast map: projection, the cells of a view, label codes and colour tables.
 
 The map is drawn from a label image: every pixel holds the code of the cell it
-lies in. Recolouring is then one table lookup (`lut[codes]`) instead of
+lies in (`polyfill.fill` of `view_edges`; towns and counties follow from the
+cell, so one image serves every level). Recolouring is then one table lookup (`lut[codes]`) instead of
 re-drawing thousands of polygons. The codes also carry the hatch for regions
 without data, the grid and town borders and the county outlines (with a soft
 edge), so one lookup paints them all:

@@ -1,9 +1,10 @@
 """NantongMap: the overall situation map, fast enough for a 7680x2160 video wall.
 
 How it stays fast (measured trade-offs in the project guide, "known traps"):
-the cells are rasterised once per size and view into 16-bit label images (one
-opaque, non-antialiased polygon per cell, in a colour that is its code); the
-borders, county outlines and the hatch for missing data become codes too
+the cells are rasterised once per size and view into a 16-bit label image by
+one numpy scanline fill of every cell at once (cockpit.core.polyfill; a QPainter
+call per polygon cost more than the rest of the build); the borders, county
+outlines and the hatch for missing data become codes too
 (cockpit.core.mapraster), so every recolour is one numpy table lookup into the
 pixels of a cached picture, with the legend and notes drawn on top. A frame
 then blits that picture and stamps points, names and the pulse from prepared
