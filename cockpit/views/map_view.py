@@ -25,7 +25,7 @@ from functools import cache, lru_cache
 import numpy as np
 import shiboken6
 from pyqtgraph.Qt.internals import PrimitiveArray
-from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, QSizeF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -40,6 +40,7 @@ from PySide6.QtGui import (
     QPen,
     QPixmap,
     QPolygonF,
+    QRegion,
     QTransform,
 )
 from PySide6.QtWidgets import QToolTip, QWidget
@@ -143,7 +144,9 @@ class NantongMap(QWidget):
         self._sprites: dict[tuple[str, int], QPixmap] = {}
         self._hover: str | None = None
         self._area: tuple | None = None  # cached outline of the pulsing warning's area
-        self.changed_rect: QRect | None = None  # device pixels the last points change repaints (None: all)
+        self.changed_rect: QRect | None = None  # device pixels the points changes not yet painted repaint
+        self._restore: QRegion | None = None  # the part of changed_rect whose static picture is re-drawn
+        self._requested = QRegion()  # changed_rect in widget pixels, as update() was asked
 
     # -- what the window calls ------------------------------------------------
     def set_choropleth(self, values: dict[str, float | None], *, label: str, unit: str,
@@ -173,25 +176,35 @@ class NantongMap(QWidget):
             self._points_changed(old, None)
 
     def _points_changed(self, old: _Points | None, new: _Points | None) -> None:
-        """Only the points moved: repaint the rectangle they were and are in, not the whole wall."""
+        """Only the points moved: repaint the rectangle they were and are in, not the whole wall; and
+        within it re-draw the static picture only in the bands of rows that hold points or names."""
         self._fragments = None
         if not self._up_to_date():
-            self.changed_rect = None
+            self.changed_rect = self._restore = None
             self.update()
             return
         reach = math.ceil(8 * self._text_scale()) + 2  # the largest sprite's radius, and a margin
+        places = [self._frame.projection.to_pixels(p.lon, p.lat) for p in (old, new) if p is not None]
+        x = np.concatenate([px for px, _ in places] or [np.empty(0)])
+        y = np.concatenate([py for _, py in places] or [np.empty(0)])
+        finite = np.isfinite(x) & np.isfinite(y)
+        x, y = x[finite], y[finite]
+        screen = QRect(QPoint(0, 0), self._frame.size)
         rect = QRect()
-        for points in (old, new):
-            if points is not None and len(points.lon):
-                x, y = self._frame.projection.to_pixels(points.lon, points.lat)
-                x, y = x[np.isfinite(x) & np.isfinite(y)], y[np.isfinite(x) & np.isfinite(y)]
-                if len(x):
-                    rect |= QRect(QPoint(int(x.min()) - reach, int(y.min()) - reach),
-                                  QPoint(int(x.max()) + reach, int(y.max()) + reach))
-        self.changed_rect = rect & QRect(QPoint(0, 0), self._frame.size)
+        if len(x):
+            rect = QRect(QPoint(int(x.min()) - reach, int(y.min()) - reach),
+                         QPoint(int(x.max()) + reach, int(y.max()) + reach)) & screen
+        restore = _band_region(x, y, reach, screen)
+        for at, image in self._names if self._show_names else ():
+            restore = restore.united(QRectF(at, QSizeF(image.size())).toAlignedRect())  # no halo drawn twice
+        if self.changed_rect is None:  # the first change since the last paint
+            self.changed_rect, self._restore, self._requested = QRect(), QRegion(), QRegion()
+        self.changed_rect |= rect
+        self._restore = self._restore.united(restore)
         dpr = self.devicePixelRatioF()
-        self.update(QRectF(rect.x() / dpr, rect.y() / dpr, rect.width() / dpr, rect.height() / dpr)
-                    .toAlignedRect())
+        logical = QRectF(rect.x() / dpr, rect.y() / dpr, rect.width() / dpr, rect.height() / dpr).toAlignedRect()
+        self._requested = self._requested.united(logical)
+        self.update(logical)
 
     def drill(self, county_adcode: str | None) -> None:
         """Show one county with its towns, or the whole city (None). No animation: a wall needs no waiting."""
@@ -278,16 +291,19 @@ class NantongMap(QWidget):
         with _painting(image) as painter:
             if clip is not None:
                 painter.setClipRect(clip)
-            self._paint(painter)
-        self.changed_rect = None
+            self._paint(painter, self._restore if clip is not None else None)
+        self.changed_rect = self._restore = None
         return image
 
     # -- Qt events ------------------------------------------------------------
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        # Only a repaint of exactly the points' changes may skip re-drawing the static picture in places.
+        points_only = self.changed_rect is not None and event.region() == self._requested and self._up_to_date()
         with _painting(self) as painter:
             dpr = self.devicePixelRatioF()
             painter.scale(1 / dpr, 1 / dpr)
-            self._paint(painter)
+            self._paint(painter, self._restore if points_only else None)
+        self.changed_rect = self._restore = None
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         self._fragments = None
@@ -320,9 +336,17 @@ class NantongMap(QWidget):
         super().showEvent(event)
 
     # -- drawing ----------------------------------------------------------------
-    def _paint(self, painter: QPainter) -> None:
+    def _paint(self, painter: QPainter, restore: QRegion | None = None) -> None:
+        """The frame; with `restore`, the painter's device holds the previous frame and the points
+        changed only: the static picture is re-drawn only there (where points were, are, and names)."""
         static = self._ensure_static()
-        painter.drawImage(0, 0, static)
+        if restore is None or self._pulse is not None:
+            painter.drawImage(0, 0, static)
+        else:
+            painter.save()
+            painter.setClipRegion(restore, Qt.ClipOperation.IntersectClip)
+            painter.drawImage(0, 0, static)
+            painter.restore()
         for fragments, sprite in self._ensure_fragments():
             painter.drawPixmapFragments(*fragments.drawargs(), sprite)
         for at, image in self._names if self._show_names else ():
@@ -811,6 +835,26 @@ def _map_area(projection: Projection, bounds: tuple[float, float, float, float],
     left, top = max(0, math.floor(x0) - pad), max(0, math.floor(y0) - pad)
     right, bottom = min(size.width(), math.ceil(x1) + pad), min(size.height(), math.ceil(y1) + pad)
     return QRect(left, top, right - left, bottom - top)
+
+
+BAND = 128  # rows per band of a points repaint
+
+
+def _band_region(x: np.ndarray, y: np.ndarray, reach: int, screen: QRect) -> QRegion:
+    """Where sprites centred at (x, y) lie, as one rectangle per band of BAND rows: the city runs
+    diagonally across a wall, so the bands cover about half of the points' bounding box."""
+    width, height = screen.width(), screen.height()
+    on_screen = (x > -reach) & (x < width + reach) & (y > -reach) & (y < height + reach)
+    x, band = x[on_screen], (y[on_screen] // BAND).astype(np.intp) + 1  # y > -reach > -BAND: band 0 and up
+    low, high = np.full(height // BAND + 3, np.inf), np.full(height // BAND + 3, -np.inf)
+    np.minimum.at(low, band, x)
+    np.maximum.at(high, band, x)
+    region = QRegion()
+    for index in np.flatnonzero(high >= low).tolist():
+        top = (index - 1) * BAND
+        region = region.united(QRect(QPoint(int(low[index]) - reach, top - reach),
+                                     QPoint(int(high[index]) + reach, top + BAND + reach)))
+    return region.intersected(screen)
 
 
 def _inside(labels: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:

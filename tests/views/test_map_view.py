@@ -279,6 +279,27 @@ def test_repainting_only_what_moved_gives_the_same_picture(nantong_map: NantongM
     assert partial != frame
 
 
+def test_the_widget_skips_the_static_picture_only_when_just_points_moved(nantong_map: NantongMap, qtbot,
+                                                                       monkeypatch) -> None:
+    """On screen, a repaint of exactly the points' rectangle restores the static picture only in bands;
+    any other repaint (here a restyle) draws it whole."""
+    nantong_map.set_choropleth(county_values(), label="A", unit="件", level="county")
+    qtbot.wait(20)
+    painted: list = []
+    original = NantongMap._paint
+    monkeypatch.setattr(NantongMap, "_paint", lambda self, painter, restore=None:
+                        painted.append(restore) or original(self, painter, restore))
+    towns = geo.towns()
+    nantong_map.set_points("events", [{"lon": t.lon, "lat": t.lat, "level": "red"} for t in towns[:50]])
+    qtbot.waitUntil(lambda: len(painted) > 0)
+    assert painted[-1] is not None and not painted[-1].isEmpty() and nantong_map.changed_rect is None
+    nantong_map.set_points("events", [{"lon": t.lon, "lat": t.lat, "level": "blue"} for t in towns[40:90]])
+    nantong_map.set_choropleth(county_values(1), label="A", unit="件", level="county")
+    count = len(painted)
+    qtbot.waitUntil(lambda: len(painted) > count)
+    assert painted[-1] is None
+
+
 def test_a_small_repaint_still_draws_the_points_inside_it(nantong_map: NantongMap) -> None:
     """A pulse tick repaints a small rectangle of the wall: what it paints there matches a full frame."""
     from PySide6.QtGui import QPainter
