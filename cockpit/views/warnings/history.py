@@ -20,7 +20,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -43,6 +43,7 @@ STATE_FILTERS = (("全部状态", None), ("待确认", "waiting"), ("已确认",
                  ("已更新", "updated"), ("已撤销", "cancelled"), ("已过期", "expired"))
 STATE_NAMES = {"active": "生效中", "updated": "已更新", "cancelled": "已撤销", "expired": "已过期"}
 COLUMNS = ("发布时间", "级别", "标题", "区域", "状态", "确认")
+WIDTH_SAMPLES = ("12-31 23:59", "未定级预警", "", "崇川区城东街道办事处", "已更新（撤销通知）", "值班人员 12-31 23:59")
 KEEP = 2000  # warnings held in the list; a wall running for days has thousands more on disk
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -182,9 +183,8 @@ class WarningList(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setResizeContentsPrecision(100)  # size columns by the newest rows, not all of them
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)  # the headline takes the room
+        self._sized = False
         self.table.doubleClicked.connect(self._locate)
         filters = QHBoxLayout()
         for widget in (self.level_filter, self.state_filter, self.search, self.ack_button):
@@ -217,6 +217,21 @@ class WarningList(QWidget):
 
     def _filter(self) -> None:
         self.proxy.set_filters(self.level_filter.currentData(), self.state_filter.currentData(), self.search.text())
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API)
+        if not self._sized:  # the window's style sheet (its font size) applies by now
+            self._sized = True
+            self._size_columns()
+        super().showEvent(event)
+
+    def _size_columns(self) -> None:
+        """Widths from the longest usual texts, not from the rows: sizing to contents would measure
+        the rows' texts again each time a warning arrives."""
+        header, metrics = self.table.horizontalHeader(), self.table.fontMetrics()
+        for column, sample in enumerate(WIDTH_SAMPLES):
+            if column != 2:
+                header.resizeSection(column, max(metrics.horizontalAdvance(sample),
+                                                 header.sectionSizeFromContents(column).width()) + metrics.height())
 
     def _locate(self, index: QModelIndex) -> None:
         self.locate_requested.emit(self.proxy.record(index.row()).local_id)
