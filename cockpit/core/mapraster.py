@@ -276,24 +276,55 @@ def _draw_outline(flat_codes: np.ndarray, flat_cells: np.ndarray, seeds: np.ndar
                                          cell_set.outline_edge_outside)
 
 
-def paint_codes(lut: np.ndarray, codes: np.ndarray, out: np.ndarray, scratch: np.ndarray) -> None:
+def paint_codes(lut: np.ndarray, codes: np.ndarray, out: np.ndarray, scratch: np.ndarray,
+                blocks: np.ndarray | None = None) -> None:
     """out = lut[codes], split over two threads (numpy releases the GIL in these loops).
 
-    Each thread works in row blocks: widening the uint16 codes to intp in a small cache-sized
-    scratch first makes numpy's take twice as fast as taking with uint16 indices directly."""
-    height = codes.shape[0]
-    halves = [(0, height // 2, scratch[0]), (height // 2, height, scratch[1])]
-    list(_POOL.map(lambda half: _paint_rows(lut, codes, out, *half), halves))
+    Each thread works in blocks of rows: widening the uint16 codes to intp in a small cache-sized
+    scratch first makes numpy's take twice as fast as taking with uint16 indices directly. With
+    `blocks` (from `code_blocks`) only their columns are looked up: `out` holds the outside beyond."""
+    if blocks is None:
+        blocks = code_blocks(np.tile((0, codes.shape[1]), (codes.shape[0], 1)), 0, codes.shape[1],
+                             scratch.shape[1])
+    if len(blocks) and (blocks[:, 1] - blocks[:, 0]).max() > scratch.shape[1]:
+        raise ValueError(f"blocks of more than {scratch.shape[1]} rows do not fit the scratch rows")
+    half = len(blocks) // 2
+    parts = [(blocks[:half], scratch[0]), (blocks[half:], scratch[1])]
+    list(_POOL.map(lambda part: _paint_blocks(lut, codes, out, *part), parts))
 
 
-def _paint_rows(lut: np.ndarray, codes: np.ndarray, out: np.ndarray, first: int, last: int,
-                scratch: np.ndarray) -> None:
-    rows = scratch.shape[0]
-    for top in range(first, last, rows):
-        bottom = min(top + rows, last)
-        index = scratch[:bottom - top]
-        np.copyto(index, codes[top:bottom], casting="unsafe")
-        np.take(lut, index, out=out[top:bottom], mode="clip")
+def _paint_blocks(lut: np.ndarray, codes: np.ndarray, out: np.ndarray, blocks: np.ndarray,
+                  scratch: np.ndarray) -> None:
+    flat_scratch = scratch.reshape(-1)
+    for top, bottom, left, right in blocks.tolist():
+        if right > left:
+            index = flat_scratch[:(bottom - top) * (right - left)].reshape(bottom - top, right - left)
+            np.copyto(index, codes[top:bottom, left:right], casting="unsafe")
+            np.take(lut, index, out=out[top:bottom, left:right], mode="clip")
+
+
+def code_blocks(extent: np.ndarray, reach: int, width: int, rows: int = 64) -> np.ndarray:
+    """(top, bottom, left, right) per block of `rows` rows: the columns whose display codes may show
+    more than the outside, from each row's [first, end) columns of cells (`Raster.extent`) and how
+    far the lines drawn around cells `reach` beyond them (rows and columns)."""
+    height = len(extent)
+    some = extent[:, 1] > extent[:, 0]
+    low = np.pad(np.where(some, extent[:, 0], width), reach, constant_values=width)
+    high = np.pad(np.where(some, extent[:, 1], 0), reach, constant_values=0)
+    window = 2 * reach + 1  # a row's columns reach `reach` rows up and down
+    low = np.lib.stride_tricks.sliding_window_view(low, window).min(axis=1)
+    high = np.lib.stride_tricks.sliding_window_view(high, window).max(axis=1)
+    tops = np.arange(0, height, rows)
+    left = np.clip(np.minimum.reduceat(low, tops) - reach, 0, width)
+    right = np.clip(np.maximum.reduceat(high, tops) + reach, 0, width)
+    return np.column_stack((tops, np.minimum(tops + rows, height), left, np.maximum(left, right)))
+
+
+def fill_outside(out: np.ndarray, blocks: np.ndarray, argb: int) -> None:
+    """Give the columns beyond each block's (which paint_codes leaves alone) the outside's colour."""
+    for top, bottom, left, right in blocks.tolist():
+        out[top:bottom, :left] = argb
+        out[top:bottom, right:] = argb
 
 
 def scratch_for(width: int, rows: int = 64) -> np.ndarray:

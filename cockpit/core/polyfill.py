@@ -79,6 +79,7 @@ class Edges:
 class Raster:
     labels: np.ndarray  # (height, width) uint16 cell codes, 0 outside
     right_changes: np.ndarray  # flat index of every pixel whose right neighbour has another code
+    extent: np.ndarray  # (height, 2): per row, the columns [first, end) that hold cells (0, 0: none)
 
 
 def fill(edges: Edges, scale: float, dx: float, dy: float, shape: tuple[int, int]) -> Raster:
@@ -113,11 +114,27 @@ def fill(edges: Edges, scale: float, dx: float, dy: float, shape: tuple[int, int
         gaps = np.arange(int(counts.sum())) + np.repeat(starts[bad] - (np.cumsum(counts) - counts), counts)
         _fill_gaps(labels, gaps)
         right = np.flatnonzero(labels[:, 1:] != labels[:, :-1])
-        return Raster(labels, right + right // (width - 1))
+        inside = labels != 0
+        extent = np.column_stack((inside.argmax(axis=1), width - inside[:, ::-1].argmax(axis=1)))
+        extent[~inside.any(axis=1)] = 0
+        return Raster(labels, right + right // (width - 1), extent)
     kept = np.flatnonzero(lengths)
-    code, starts = code[kept], starts[kept]
+    code, starts, ends = code[kept], starts[kept], (starts + lengths)[kept]
     change = starts[1:][code[1:] != code[:-1]]
-    return Raster(labels, change[change % width != 0] - 1)
+    return Raster(labels, change[change % width != 0] - 1, _extent(starts[code != 0], ends[code != 0], shape))
+
+
+def _extent(starts: np.ndarray, ends: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Per row, [first, end) columns of the runs of cells (sorted flat [start, end); none spans two rows)."""
+    height, width = shape
+    row = starts // width
+    first = np.searchsorted(row, np.arange(height))
+    last = np.searchsorted(row, np.arange(height), side="right") - 1
+    extent = np.zeros((height, 2), dtype=np.intp)
+    some = last >= first
+    extent[some, 0] = starts[first[some]] % width
+    extent[some, 1] = ends[last[some]] - row[last[some]] * width
+    return extent
 
 
 def _fill_gaps(labels: np.ndarray, gaps: np.ndarray) -> None:

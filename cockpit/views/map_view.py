@@ -59,8 +59,10 @@ from cockpit.core.mapraster import (
     Rings,
     Scale,
     cell_set,
+    code_blocks,
     colour_table,
     display_codes,
+    fill_outside,
     hex_argb,
     paint_codes,
     region_values,
@@ -96,6 +98,7 @@ class _Frame:
     image: QImage  # the static picture; recolours write into its pixels
     pixels: np.ndarray  # a numpy view of image's pixels
     scratch: np.ndarray
+    blocks: np.ndarray  # the parts of `codes` a recolour looks up (beyond them is the outside)
 
 
 @dataclass(frozen=True, eq=False)
@@ -378,7 +381,7 @@ class NantongMap(QWidget):
             codes, values = self._choropleth_values(frame.cells)
             scale = Scale.of(values)
             paint_codes(colour_table(frame.cells, self._level, values, scale), frame.codes, frame.pixels,
-                        frame.scratch)
+                        frame.scratch, frame.blocks)
             with _painting(frame.image) as painter:
                 painter.setRenderHint(QPainter.RenderHint.Antialiasing)
                 painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
@@ -423,10 +426,14 @@ class NantongMap(QWidget):
         image = QImage(size, QImage.Format.Format_RGB32)
         whole = _pixels(image)
         top, left, bottom, right = area.top(), area.left(), area.top() + area.height(), area.left() + area.width()
-        pixels = whole[top:bottom, left:right]  # recolours write this part
+        pixels = whole[top:bottom, left:right]
         for margin in (whole[:top], whole[bottom:], whole[top:bottom, :left], whole[top:bottom, right:]):
             margin.fill(hex_argb(BACKGROUND))  # beyond the map area the picture stays the ground
-        return _Frame(key, size, area, projection, cells, labels, codes, image, pixels, scratch_for(area.width()))
+        # Recolours look up only the blocks that can show cells or their lines; the rest is the ground.
+        blocks = code_blocks(raster.extent, outline_px + 2, area.width())
+        fill_outside(pixels, blocks, hex_argb(BACKGROUND))
+        return _Frame(key, size, area, projection, cells, labels, codes, image, pixels, scratch_for(area.width()),
+                      blocks)
 
     def _paint_area(self, painter: QPainter, frame: _Frame) -> None:
         """The warning's area (a town or county outline) in its level colour."""

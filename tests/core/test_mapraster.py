@@ -20,8 +20,10 @@ from cockpit.core.mapraster import (
     Projection,
     Scale,
     cell_set,
+    code_blocks,
     colour_table,
     display_codes,
+    fill_outside,
     hex_argb,
     paint_codes,
     ramp_argb,
@@ -126,6 +128,25 @@ def test_colour_table_and_paint_codes() -> None:
         assert lut[variant * stride] == hex_argb(BACKGROUND)
         assert lut[variant * stride + cells.town_border] == hex_argb(TOWN_BORDER)
         assert lut[variant * stride + cells.county_outline] == hex_argb(COUNTY_OUTLINE)
+
+
+def test_recolouring_only_the_blocks_around_the_cells_paints_the_same() -> None:
+    labels = np.zeros((40, 60), dtype=np.uint16)
+    cells = cell_set("town")
+    labels[14:22, 20:30], labels[22:26, 26:40] = 1, 2  # a corner of the map in a sea of outside
+    codes = display_codes(labels, cells, grid_edges=False, outline_px=2, stripe_period=4)
+    extent = np.array([(row.argmax(), len(row) - row[::-1].argmax()) if row.any() else (0, 0)
+                       for row in labels > 0])
+    blocks = code_blocks(extent, 2 + 2, 60, rows=8)
+    assert blocks[:, 2].min() > 0 and blocks[:, 3].max() < 60 and (blocks[0, 2:] == blocks[0, 2]).all()
+    values = np.arange(len(cells.county_codes), dtype=float)
+    lut = colour_table(cells, "county", values, Scale.of(values))
+    out = np.zeros(codes.shape, dtype=np.uint32)
+    fill_outside(out, blocks, hex_argb(BACKGROUND))
+    paint_codes(lut, codes, out, scratch_for(60, rows=8), blocks)
+    assert (out == lut[codes]).all()  # the outline's soft edge included
+    with pytest.raises(ValueError, match="scratch rows"):
+        paint_codes(lut, codes, out, scratch_for(60, rows=4), blocks)
 
 
 def test_region_values_keep_only_numbers() -> None:

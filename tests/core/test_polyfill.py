@@ -67,7 +67,7 @@ def test_a_cell_running_off_the_right_edge_ends_there() -> None:
     assert (labels[4:6, :3] == 2).all() and (labels[4:6, 3:] == 0).all()  # nothing carried over a row
 
 
-def test_right_changes_are_where_a_row_changes_code() -> None:
+def test_right_changes_and_row_extents_match_the_image() -> None:
     for cells, outline in (([box(0, 0, 10, 10), box(10, 0, 20, 10), box(3, 12, 29, 14)], box(0, 0, 20, 10)),
                            ([box(0, 0, 10, 10), box(11, 0, 20, 10)], box(0, 0, 20, 10))):  # the second has a gap
         raster = fill(edges_of(cells, [CELL + 1, CELL + 2, CELL + 3][:len(cells)]) + edges_of([outline], [OUTLINE]),
@@ -75,6 +75,9 @@ def test_right_changes_are_where_a_row_changes_code() -> None:
         labels = raster.labels
         expected = np.flatnonzero(np.concatenate((labels[:, 1:] != labels[:, :-1], np.zeros((16, 1), bool)), axis=1))
         assert raster.right_changes.tolist() == expected.tolist()
+        inside = labels > 0
+        extent = [(row.argmax(), 30 - row[::-1].argmax()) if row.any() else (0, 0) for row in inside]
+        assert raster.extent.tolist() == [list(e) for e in extent]
 
 
 def test_merging_shared_edges_keeps_the_image() -> None:
