@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 import cockpit.core.alerts.inbox as inbox_module
 from cockpit.core.alerts import Inbox, ReminderPolicy, WarningMessage, WarningService
@@ -125,4 +125,20 @@ def test_a_double_click_locates_and_the_button_acknowledges_the_selected_rows(qt
     listed.table.selectAll()
     qtbot.mouseClick(listed.ack_button, Qt.MouseButton.LeftButton)
     assert acknowledged == [inbox.find("W000002").local_id, inbox.find("W000001").local_id]
+    inbox.close()
+
+
+def test_the_list_belongs_to_the_window_and_shows_only_where_the_window_puts_it(qtbot, tmp_path):
+    window = QWidget()
+    qtbot.addWidget(window)
+    pages = QStackedWidget()
+    QVBoxLayout(window).addWidget(pages)
+    pages.addWidget(QWidget())  # the situation page
+    inbox = Inbox(tmp_path / "warnings.sqlite")
+    center = WarningCenter(window, WarningService(inbox), sounds=False)
+    window.show()
+    assert center.history.parent() is window and not center.history.isVisible()  # Qt deletes it with the window
+    pages.addWidget(center.history)
+    pages.setCurrentWidget(center.history)
+    assert center.history.isVisible() and center.history.table.isVisible()
     inbox.close()

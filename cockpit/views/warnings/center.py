@@ -29,7 +29,10 @@ class WarningCenter(QObject):
         self.user = user or _login_name()  # who acknowledged, for the audit trail and the central API
         self.client_name = client_name or socket.gethostname()
         self.popup = WarningPopup(window, display_only=display_only, scale=scale)
-        self.history = WarningList(display_only=display_only)  # the main window decides where it lives
+        # Owned by the window from the start (so Qt, not a garbage collection on some thread, deletes it);
+        # hidden until the main window decides where it lives.
+        self.history = WarningList(window, display_only=display_only)
+        self.history.setVisible(False)
         # Read once; from here on each change updates only its own rows (see _on_change).
         self.history.set_records(service.inbox.records(limit=self.history.model.keep + 1))
         self.sounds = LevelSounds(self, enabled=sounds)
