@@ -158,6 +158,10 @@ class SteadyLabel(QLabel):
     Its size is fixed, so a new text only repaints the label; Qt recalculates the layouts only
     when a text needs more room than the label has (it grows, never shrinks, until restyled)."""
 
+    def __init__(self, *args) -> None:  # QLabel's: (parent), (text) or (text, parent)
+        super().__init__(*args)
+        self._fit()
+
     def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
         if text == self.text():
             return

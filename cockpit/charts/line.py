@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRect, Qt
+from PySide6.QtGui import QPainter, QPen, QTransform
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from cockpit.charts import palette
@@ -16,7 +19,6 @@ from cockpit.core.formats import format_value
 
 SHANGHAI = timezone(timedelta(hours=8))
 HOUR, DAY = 3600, 86400
-MIN_LINE_ALPHA = 8  # below this a grid line on the dark ground moves no pixel by more than one level
 TIME_STEPS = (HOUR, 2 * HOUR, 3 * HOUR, 4 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY, 14 * DAY,
               30 * DAY, 91 * DAY, 182 * DAY, 365 * DAY)
 
@@ -36,12 +38,13 @@ class Series:
 
 
 class DirectAxis(pg.AxisItem):
-    """An axis drawn straight onto the view's painter, without the grid lines nobody can see.
+    """A pyqtgraph axis drawn straight onto the view's painter, its grid lines filled as rows.
 
     pyqtgraph records each axis into a QPicture and replays it on every paint (here `picture`
-    keeps the drawing specs instead, cleared by pyqtgraph when they change). It also draws a
-    grid line for every minor tick, most of them at 2 % opacity: each blended line costs about
-    0.2 ms at 4K and changes no pixel by more than one level, so they are left out."""
+    keeps the drawing specs instead, cleared by pyqtgraph when they change). Its grid lines are
+    translucent, and Qt blends a translucent line pixel by pixel (about 0.1 ms a line at 4K);
+    the same pixels filled as a one-pixel rectangle blend as spans. Same picture, a fraction
+    of the time."""
 
     def paint(self, painter, option, widget) -> None:
         painter.save()
@@ -54,8 +57,38 @@ class DirectAxis(pg.AxisItem):
         painter.restore()
 
     def drawPicture(self, painter, axisSpec, tickSpecs, textSpecs) -> None:  # noqa: N802, N803 (pyqtgraph's)
-        visible = [tick for tick in tickSpecs if tick[0].color().alpha() >= MIN_LINE_ALPHA]
-        super().drawPicture(painter, axisSpec, visible, textSpecs)
+        """pyqtgraph's own drawing order and settings; only the lines take the faster way."""
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        for pen, start, end in (axisSpec, *tickSpecs):
+            draw_line(painter, pen, start, end)
+        if self.style["tickFont"] is not None:
+            painter.setFont(self.style["tickFont"])
+        painter.setPen(self.textPen())
+        painter.setClipRect(self.boundingRect().toAlignedRect())
+        for rect, flags, text in textSpecs:
+            painter.drawText(rect, int(flags), text)
+
+
+def draw_line(painter: QPainter, pen: QPen, start: QPointF, end: QPointF) -> None:
+    """An aliased line; a translucent hair line along a pixel row or column is filled as that row or column.
+
+    Qt draws such a line on the pixels from floor(start) to floor(end) in device coordinates,
+    so the rectangle covers exactly those pixels and blends them the same way."""
+    transform = painter.worldTransform()
+    simple = transform.type().value <= QTransform.TransformationType.TxTranslate.value
+    thin = pen.isCosmetic() and pen.widthF() <= 1 and pen.style() == Qt.PenStyle.SolidLine
+    if not (simple and thin and pen.color().alpha() < 255) or (start.x() != end.x() and start.y() != end.y()):
+        painter.setPen(pen)
+        painter.drawLine(start, end)
+        return
+    a, b = transform.map(QPointF(start)), transform.map(QPointF(end))
+    left, right = sorted((math.floor(a.x()), math.floor(b.x())))
+    top, bottom = sorted((math.floor(a.y()), math.floor(b.y())))
+    painter.save()
+    painter.resetTransform()
+    painter.fillRect(QRect(left, top, right - left + 1, bottom - top + 1), pen.color())
+    painter.restore()
 
 
 class TimeAxis(DirectAxis):
