@@ -32,6 +32,11 @@ class Record:
     p99_ms: float | None = None
     max_ms: float | None = None
     note: str = ""
+    unit: str = "ms"  # soak_rss: MB (its median, min and max are RSS, not times)
+    start_mb: float | None = None  # soak_rss only: RSS after start-up, at the end,
+    end_mb: float | None = None  # and its growth per simulated hour (least squares)
+    growth_mb_per_sim_hour: float | None = None
+    sim_hours: float | None = None
 
     @classmethod
     def of(cls, measure: str, subject: str, size: str, samples_ms: list[float], note: str = "") -> Record:

@@ -8,6 +8,7 @@ warning_latency  a warning published on the central API (simulation control) to 
               warning popup painted with it in its queue, in the same running app
 startup_cold  process start to the main window's first painted frame, empty payload cache
 startup_cache the same with a cache filled by an earlier run (the cached picture shows at once)
+soak_rss      the cockpit's RSS over many simulated hours (see cockpit_soak.py), in MB
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from benchmarks.subjects.cockpit_soak import soak  # noqa: E402
 from benchmarks.timing import Plan, Record, sample, subject_main  # noqa: E402
 
 SUBJECT = "cockpit"
@@ -50,6 +52,7 @@ def run(size: tuple[int, int], plan: Plan) -> list[Record]:
             records += poll_stall(url, size, label, folder, plan)
         finally:
             central.stop()
+        records += soak(size, label, folder, plan, subject=SUBJECT, admin_token=ADMIN_TOKEN)
     return records
 
 

@@ -1,0 +1,122 @@
+"""soak_rss: the real cockpit's memory over many simulated hours, in a few real minutes.
+
+A central API of its own runs its clock at SOAK_SPEED (an hour per second); the cockpit, a
+process of its own, polls it ten times as often as the catalogue says, so every poll brings
+new data. This process samples the cockpit's RSS (psutil) once a second and reports it at
+the start (after the first full round), at the end, and its growth per simulated hour (the
+least-squares slope of every sample after the start).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.timing import Plan, Record
+
+SOAK_SPEED = 3600.0  # simulated seconds per real second
+POLL_FASTER = 10  # the catalogue's refresh intervals divided by this (never under a second)
+SETTLE_S = 8.0  # start-up and the first full round of polls are not the steady state
+SAMPLE_S = 1.0
+
+
+def soak(size: tuple[int, int], label: str, folder: Path, plan: Plan, *, subject: str,
+         admin_token: str) -> list[Record]:
+    try:
+        import psutil
+    except ImportError:
+        raise RuntimeError("soak_rss needs psutil: pip install -e '.[bench]'") from None
+    from cockpit.core.embedded import EmbeddedCentral
+
+    duration_s = 25.0 if plan.runs <= 7 else 100.0
+    central = EmbeddedCentral(folder / "soak.sqlite", seed=2026, speed=SOAK_SPEED, admin_token=admin_token)
+    url = central.start()
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=str(folder / "data"),
+               PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])))
+    command = [sys.executable, "-m", "benchmarks.subjects.cockpit_soak", str(duration_s), "--api", url,
+               "--cache", str(folder / "soak-cache.sqlite"), "--size", f"{size[0]}x{size[1]}"]
+    samples: list[tuple[float, float]] = []  # (seconds since the cockpit started, RSS in MB)
+    try:
+        child = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                 text=True)
+        process = psutil.Process(child.pid)
+        started = time.monotonic()
+        while child.poll() is None:
+            try:
+                samples.append((time.monotonic() - started, process.memory_info().rss / 2**20))
+            except psutil.NoSuchProcess:
+                break
+            time.sleep(SAMPLE_S)
+        _, errors = child.communicate(timeout=60)
+    finally:
+        central.stop()
+    if child.returncode != 0:
+        raise RuntimeError(f"the soaked cockpit failed: {errors.strip()[-300:]}")
+    steady = [(t, mb) for t, mb in samples if SETTLE_S <= t <= duration_s]  # not its start-up or closing
+    if len(steady) < 3:
+        raise RuntimeError(f"the soak gave too few samples ({len(samples)}) to judge")
+    hours_per_s = SOAK_SPEED / 3600
+    slope = _slope(steady) / hours_per_s
+    sim_hours = (steady[-1][0] - steady[0][0]) * hours_per_s
+    values = [mb for _, mb in steady]
+    return [Record("soak_rss", subject, label, round(sorted(values)[len(values) // 2], 1), round(min(values), 1),
+                   len(values), max_ms=round(max(values), 1), unit="MB", start_mb=round(steady[0][1], 1),
+                   end_mb=round(steady[-1][1], 1), growth_mb_per_sim_hour=round(slope, 3),
+                   sim_hours=round(sim_hours, 1),
+                   note=f"RSS of the running cockpit, sampled every {SAMPLE_S:g} s over {sim_hours:.0f} simulated "
+                        f"hours (clock at {SOAK_SPEED:g}x, polls {POLL_FASTER}x the catalogue's pace)")]
+
+
+def _slope(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of y over x."""
+    mean_x = sum(x for x, _ in points) / len(points)
+    mean_y = sum(y for _, y in points) / len(points)
+    spread = sum((x - mean_x) ** 2 for x, _ in points)
+    return sum((x - mean_x) * (y - mean_y) for x, y in points) / spread if spread else 0.0
+
+
+def soak_child(argv: list[str]) -> int:
+    """The real cockpit (its window, poller and warnings) for `argv[0]` seconds, polling faster."""
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from cockpit import app as cockpit_app
+    from cockpit.charts import CHART_KINDS
+    from cockpit.core.catalogue import load_catalogue
+    from cockpit.core.config import parse_settings
+
+    duration_s, rest = float(argv[0]), argv[1:]
+    qt_app = QApplication.instance() or QApplication(sys.argv[:1])
+    qt_app.setQuitOnLastWindowClosed(False)  # as the cockpit itself: its run coroutine decides when to stop
+    settings = parse_settings(rest, env={})
+    catalogue = load_catalogue(chart_kinds=CHART_KINDS)
+    catalogue = dataclasses.replace(
+        catalogue, map=dataclasses.replace(catalogue.map, refresh_s=_faster(catalogue.map.refresh_s)),
+        panels=tuple(dataclasses.replace(panel, refresh_s=_faster(panel.refresh_s)) for panel in catalogue.panels))
+
+    async def session() -> int:
+        task = asyncio.ensure_future(cockpit_app.run(settings, catalogue))
+        await asyncio.sleep(duration_s)
+        for widget in qt_app.topLevelWidgets():
+            if type(widget).__name__ == "MainWindow":
+                widget.close()
+        return await task
+
+    loop = qasync.QEventLoop(qt_app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        return loop.run_until_complete(session())
+
+
+def _faster(refresh_s: float) -> float:
+    return max(1.0, refresh_s / POLL_FASTER)
+
+
+if __name__ == "__main__":
+    raise SystemExit(soak_child(sys.argv[1:]))
