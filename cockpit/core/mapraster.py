@@ -2,8 +2,8 @@
 
 The map is drawn from a label image: every pixel holds the code of the cell it
 lies in (`polyfill.fill` of `view_edges`; towns and counties follow from the
-cell, so one image serves every level). Recolouring is then one table lookup (`lut[codes]`) instead of
-re-drawing thousands of polygons. The codes also carry the hatch for regions
+cell, so one image serves every level). Recolouring is then one table lookup
+(`lut[codes]`) instead of re-drawing thousands of polygons. The codes also carry the hatch for regions
 without data, the grid and town borders and the county outlines (with a soft
 edge), so one lookup paints them all:
 
@@ -96,7 +96,6 @@ class CellSet:
     county_codes: tuple[str, ...]
     town_of: np.ndarray
     county_of: np.ndarray
-    county_of_town: np.ndarray  # per town code (0 = outside -> -1)
     bounds: tuple[float, float, float, float]
 
     @property
@@ -158,7 +157,7 @@ def cell_set(level: str, county: str | None = None) -> CellSet:
     county_of = np.concatenate(([-1], county_of_town[town_of[1:]])).astype(np.intp)
     outline = by_county[county].geometry if county else geo.city_outline()
     return CellSet(level, county, codes, geometries, tuple(t.adcode for t in towns), county_codes,
-                   town_of, county_of, np.concatenate(([-1], county_of_town)).astype(np.intp), outline.bounds)
+                   town_of, county_of, outline.bounds)
 
 
 @dataclass(frozen=True, eq=False)
