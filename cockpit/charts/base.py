@@ -158,19 +158,23 @@ class SteadyLabel(QLabel):
     Its size is fixed, so a new text only repaints the label; Qt recalculates the layouts only
     when a text needs more room than the label has (it grows, never shrinks, until restyled)."""
 
-    def __init__(self, *args) -> None:  # QLabel's: (parent), (text) or (text, parent)
-        super().__init__(*args)
-        self._fit()
-
     def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
         if text == self.text():
             return
         super().setText(text)
-        self._fit()
+        if self.testAttribute(Qt.WidgetAttribute.WA_WState_Polished):
+            self._fit()
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.Polish:  # styled now (measuring earlier would polish it unnamed)
+            self._fit()
+        return handled
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
         super().changeEvent(event)
-        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+        polished = self.testAttribute(Qt.WidgetAttribute.WA_WState_Polished)
+        if polished and event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
             self.setMinimumSize(0, 0)  # restyled (e.g. a new wall scale): measure afresh
             self.setMaximumSize(QWIDGETSIZE_MAX, QWIDGETSIZE_MAX)
             self._fit()

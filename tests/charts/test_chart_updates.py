@@ -76,3 +76,13 @@ def test_a_steady_label_changes_text_without_a_relayout_and_grows_when_it_must(q
         assert frame in requests.seen and label.width() > width
     finally:
         QApplication.instance().removeEventFilter(requests)
+
+
+def test_a_steady_label_named_after_it_is_made_gets_its_style(qtbot):
+    frame = QFrame()
+    frame.setStyleSheet("#big { font-size: 40px; }")
+    label = SteadyLabel("05:33:20", frame)
+    label.setObjectName("big")  # as the views do: the name (and so the style) comes after construction
+    QVBoxLayout(frame).addWidget(label)
+    settle(frame, qtbot)
+    assert label.font().pixelSize() == 40 and label.height() >= 40
