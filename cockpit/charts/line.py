@@ -216,6 +216,10 @@ class LineChart(Chart):
         self.plot.getViewBox().prepareForPaint()
 
     def _style(self, curve: pg.PlotDataItem, index: int, *, filled: bool) -> None:
+        look = (index, filled, self.scale)
+        if getattr(curve, "look", None) == look:  # each setter below makes pyqtgraph redo the curve
+            return
+        curve.look = look
         colour = palette.series_colour(index)
         curve.setPen(pg.mkPen(colour, width=max(1.5, 2.2 * self.scale)))
         if filled:
@@ -240,6 +244,7 @@ class LineChart(Chart):
         self.time_axis.tick_scale = self.scale
         tick_font = palette.font(11, self.scale)
         for axis in (self.time_axis, self.value_axis):
+            axis.enableAutoSIPrefix(False)  # the axes carry no unit label: nothing to prefix, no label to re-set
             axis.setTickFont(tick_font)
             axis.setPen(pg.mkPen(palette.GRID_LINE))
             axis.setTextPen(pg.mkPen(palette.TEXT_DIM))
