@@ -43,6 +43,8 @@ class DiskCache:
             self.path.replace(aside)
             self._db = self._open()
 
+    _closed = False
+
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=5.0)
         try:
@@ -63,12 +65,16 @@ class DiskCache:
     def save(self, endpoint: str, payload: dict | list, etag: str | None, server_time: datetime) -> None:
         text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
         with self._lock:
+            if self._closed:  # a fetch that finished after shut-down: the process is leaving
+                return
             self._db.execute("INSERT OR REPLACE INTO payloads VALUES (?, ?, ?, ?, ?)",
                              (self.api_url, endpoint, text, etag, _iso(server_time)))
 
     def touch(self, endpoint: str, server_time: datetime) -> None:
         """The server confirmed the cached payload is current (a 304): move its time on."""
         with self._lock:
+            if self._closed:
+                return
             self._db.execute("UPDATE payloads SET server_time = ? WHERE api_url = ? AND endpoint = ?",
                              (_iso(server_time), self.api_url, endpoint))
 
@@ -86,6 +92,7 @@ class DiskCache:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             self._db.close()
 
 

@@ -76,3 +76,13 @@ def test_saves_from_several_threads(tmp_path):
         thread.join()
     loaded = cache.load_all()
     assert len(loaded) == 4 and all(entry.payload == {"n": 19} for entry in loaded.values())
+
+
+def test_a_fetch_finishing_after_shut_down_is_dropped_quietly(tmp_path):
+    """The poller's worker may finish a fetch after the app closed the cache: no error, no write."""
+    cache = DiskCache(tmp_path / "c.sqlite", "http://a")
+    cache.close()
+    now = datetime.now(UTC)
+    cache.save("situation", {"late": True}, None, now)
+    cache.touch("situation", now)
+    assert DiskCache(tmp_path / "c.sqlite", "http://a").load_all() == {}
