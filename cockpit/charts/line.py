@@ -1,26 +1,29 @@
-"""Time series: one pyqtgraph curve per line, created once and then only fed with setData."""
+"""Time series painted with QPainter: legend, value grid, time ticks and one curve per line.
+
+Everything a paint needs (curve polygons, ticks, their texts) is worked out once per new
+block or new size and kept; a paint then only draws what was kept."""
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRect, Qt
-from PySide6.QtGui import QPainter, QPen, QTransform
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF, QStaticText, QTransform
 
 from cockpit.charts import palette
-from cockpit.charts.base import BlockError, Chart, SteadyLabel, items_of, number, shown
+from cockpit.charts.base import BlockError, Canvas, Chart, items_of, number, shown
 from cockpit.core.formats import format_value
 
 SHANGHAI = timezone(timedelta(hours=8))
 HOUR, DAY = 3600, 86400
 TIME_STEPS = (HOUR, 2 * HOUR, 3 * HOUR, 4 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY, 14 * DAY,
               30 * DAY, 91 * DAY, 182 * DAY, 365 * DAY)
+GRID = QColor(palette.GRID_LINE)
+WELL = QColor(palette.BACKGROUND)  # the plot sits in a well darker than the panel
+GRID_FAINT = QColor(GRID.red(), GRID.green(), GRID.blue(), 64)  # the value grid, behind the curves
 
 
 @dataclass(frozen=True)
@@ -37,125 +40,96 @@ class Series:
     lines: tuple[Line, ...]
 
 
-class DirectAxis(pg.AxisItem):
-    """A pyqtgraph axis drawn straight onto the view's painter, its grid lines filled as rows.
-
-    pyqtgraph records each axis into a QPicture and replays it on every paint (here `picture`
-    keeps the drawing specs instead, cleared by pyqtgraph when they change). Its grid lines are
-    translucent, and Qt blends a translucent line pixel by pixel (about 0.1 ms a line at 4K);
-    the same pixels filled as a one-pixel rectangle blend as spans. Same picture, a fraction
-    of the time."""
-
-    def paint(self, painter, option, widget) -> None:
-        painter.save()
-        if self.style["tickFont"]:
-            painter.setFont(self.style["tickFont"])
-        if self.picture is None:  # pyqtgraph clears it when the range, size or style change
-            self.picture = self.generateDrawSpecs(painter) or ()
-        if self.picture:
-            self.drawPicture(painter, *self.picture)
-        painter.restore()
-
-    def drawPicture(self, painter, axisSpec, tickSpecs, textSpecs) -> None:  # noqa: N802, N803 (pyqtgraph's)
-        """pyqtgraph's own drawing order and settings; only the lines take the faster way."""
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
-        for pen, start, end in (axisSpec, *tickSpecs):
-            draw_line(painter, pen, start, end)
-        if self.style["tickFont"] is not None:
-            painter.setFont(self.style["tickFont"])
-        painter.setPen(self.textPen())
-        painter.setClipRect(self.boundingRect().toAlignedRect())
-        for rect, flags, text in textSpecs:
-            painter.drawText(rect, int(flags), text)
+@dataclass(frozen=True)
+class Tick:
+    position: float  # pixels along the axis
+    text: str
 
 
-def draw_line(painter: QPainter, pen: QPen, start: QPointF, end: QPointF) -> None:
-    """An aliased line; a translucent hair line along a pixel row or column is filled as that row or column.
+@dataclass(frozen=True)
+class Layout:
+    """The picture of one model at one size, in pixels."""
 
-    Qt draws such a line on the pixels from floor(start) to floor(end) in device coordinates,
-    so the rectangle covers exactly those pixels and blends them the same way."""
-    transform = painter.worldTransform()
-    simple = transform.type().value <= QTransform.TransformationType.TxTranslate.value
-    thin = pen.isCosmetic() and pen.widthF() <= 1 and pen.style() == Qt.PenStyle.SolidLine
-    if not (simple and thin and pen.color().alpha() < 255) or (start.x() != end.x() and start.y() != end.y()):
-        painter.setPen(pen)
-        painter.drawLine(start, end)
-        return
-    a, b = transform.map(QPointF(start)), transform.map(QPointF(end))
-    left, right = sorted((math.floor(a.x()), math.floor(b.x())))
-    top, bottom = sorted((math.floor(a.y()), math.floor(b.y())))
-    painter.save()
-    painter.resetTransform()
-    painter.fillRect(QRect(left, top, right - left + 1, bottom - top + 1), pen.color())
-    painter.restore()
+    legend_height: float
+    plot: QRectF
+    curves: tuple[tuple[QPolygonF, ...], ...]  # per line: its unbroken runs (a null breaks the curve)
+    fill: tuple[QPolygonF, ...]  # a single line is filled down to zero
+    value_ticks: tuple[Tick, ...]
+    time_ticks: tuple[Tick, ...]
 
 
-class TimeAxis(DirectAxis):
-    """Ticks as wall-clock times in the payload's own offset (Asia/Shanghai)."""
-
-    def __init__(self) -> None:
-        super().__init__(orientation="bottom")
-        self.tz: tzinfo = SHANGHAI
-        self.tick_scale = 1.0
-
-    def tickValues(self, minVal, maxVal, size):  # noqa: N802 (pyqtgraph's name and arguments)
-        """Round local times (whole hours, days, weeks, months), about one per 60 px."""
-        span = maxVal - minVal
-        if span <= 0:
-            return []
-        wanted = max(2.0, size / (60 * max(0.5, self.tick_scale)))
-        step = next((s for s in TIME_STEPS if span / s <= wanted), TIME_STEPS[-1])
-        offset = self.tz.utcoffset(None).total_seconds() if self.tz.utcoffset(None) else 0.0
-        first = np.ceil((minVal + offset) / step) * step - offset
-        return [(step, list(np.arange(first, maxVal + 1e-6, step)))]
-
-    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
-        low, high = self.range
-        span = abs(high - low)
-        pattern = "%H:%M" if span <= 2 * 86400 else "%m-%d" if span <= 200 * 86400 else "%Y-%m"
-        return [datetime.fromtimestamp(value, self.tz).strftime(pattern) for value in values]
+def time_ticks(first: float, last: float, width: float, tz: tzinfo, scale: float) -> list[tuple[float, str]]:
+    """Round local times (whole hours, days, weeks, months), about one per 60 px."""
+    span = last - first
+    if span <= 0:
+        return []
+    wanted = max(2.0, width / (60 * max(0.5, scale)))
+    step = next((s for s in TIME_STEPS if span / s <= wanted), TIME_STEPS[-1])
+    offset = tz.utcoffset(None).total_seconds() if tz.utcoffset(None) else 0.0
+    start = math.ceil((first + offset) / step) * step - offset
+    pattern = "%H:%M" if span <= 2 * DAY else "%m-%d" if span <= 200 * DAY else "%Y-%m"
+    return [(value, datetime.fromtimestamp(value, tz).strftime(pattern))
+            for value in np.arange(start, last + 1e-6, step).tolist()]
 
 
-class ValueAxis(DirectAxis):
-    """Ticks in the block's unit: fractions as %, large counts in 万/亿."""
+def value_ticks(low: float, high: float, height: float, unit: str, gap: float) -> list[tuple[float, str]]:
+    """The densest round step (1, 2 or 5 times a power of ten) that keeps labels `gap` px apart,
+    at most about six ticks, in the block's unit."""
+    span = high - low
+    if span <= 0 or height <= 0:
+        return []
+    rough = max(span * gap / height, span / 6)
+    power = 10.0 ** math.floor(math.log10(rough))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= rough * (1 - 1e-9))
+    values = [index * step for index in range(math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9) + 1)]
+    if unit == "%":
+        digits = 0 if step >= 0.01 else 1
+        return [(value, f"{value * 100:.{digits}f}%") for value in values]
+    return [(value, format_value(value, "")) for value in values]
 
-    def __init__(self) -> None:
-        super().__init__(orientation="left")
-        self.unit = ""
 
-    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
-        if self.unit == "%":
-            digits = 0 if spacing >= 0.01 else 1
-            return [f"{value * 100:.{digits}f}%" for value in values]
-        return [format_value(value, "") for value in values]
+def runs(xs: np.ndarray, ys: np.ndarray) -> list[QPolygonF]:
+    """The unbroken stretches of a curve (two points or more), as polygons."""
+    finite = np.isfinite(ys)
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], finite.astype(np.int8), [0]))))
+    return [QPolygonF([QPointF(x, y) for x, y in zip(xs[a:b].tolist(), ys[a:b].tolist(), strict=True)])
+            for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= 2]
+
+
+class LineCanvas(Canvas):
+    """A canvas at least as wide as its legend: the legend's width only grows (until a new scale),
+    so changing figures do not relayout the wall on every update."""
+
+    def __init__(self, chart: LineChart) -> None:
+        super().__init__(chart)
+        self.legend_size = QSize(0, 0)
+
+    def fit_legend(self, size: QSize) -> None:
+        grown = self.legend_size.expandedTo(size)
+        if grown != self.legend_size:
+            self.legend_size = grown
+            self.updateGeometry()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(max(100, self.legend_size.width()), self.legend_size.height() + 68)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(max(40, self.legend_size.width()), self.legend_size.height() + 16)
 
 
 class LineChart(Chart):
     kind = "line"
     block_types = frozenset({"series"})
 
-    def _make_body(self) -> QWidget:
-        body = QWidget(self)
-        self.legend = SteadyLabel(body)
-        self.legend.setObjectName("chartLegend")
-        self.time_axis = TimeAxis()
-        self.value_axis = ValueAxis()
-        self.plot = pg.PlotWidget(body, background=None,
-                                  axisItems={"bottom": self.time_axis, "left": self.value_axis})
-        self.plot.setMinimumSize(40, 16)  # a small tile squeezes the plot rather than the wall
-        self.plot.setMouseEnabled(False, False)
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
-        self.plot.showGrid(x=False, y=True, alpha=0.25)
-        self.curves: list[pg.PlotDataItem] = []
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.legend)
-        layout.addWidget(self.plot, 1)
-        self._rescaled()
-        return body
+    def __init__(self, parent=None) -> None:
+        self._layout: tuple[tuple, Layout] | None = None  # (the size and scale it was made for, layout)
+        self._texts: dict[tuple[str, bool, float], QStaticText] = {}
+        self._fonts: dict[tuple[float, bool], QFont] = {}
+        self._legend: list[tuple[QColor, str, str]] = []
+        super().__init__(parent)
+
+    def _make_body(self) -> LineCanvas:
+        return LineCanvas(self)
 
     def _parse(self, block: dict) -> Series:
         times = block.get("x")
@@ -182,74 +156,165 @@ class LineChart(Chart):
 
     def _show(self, model: Series) -> None:
         self.model = model
-        self.time_axis.tz = model.tz
-        self.value_axis.unit = model.unit
-        while len(self.curves) < len(model.lines):
-            self.curves.append(self.plot.plot(connect="finite"))
-        for index, curve in enumerate(self.curves):
-            if index < len(model.lines):
-                self._style(curve, index, filled=len(model.lines) == 1)
-                curve.setData(model.x, model.lines[index].values)
-                curve.show()
-            else:
-                curve.setData([], [])
-                curve.hide()
-        self._fit_values(model)
-        self.value_axis.picture = None  # re-read the unit on the next paint
-        self.value_axis.update()
-        self.legend.setText(self._legend_html(model))
-
-    def _fit_values(self, model: Series) -> None:
-        """Counts and rates start at zero, so a flat line of zeros sits on the floor, not mid-chart."""
-        values = np.concatenate([line.values for line in model.lines])
-        values = values[np.isfinite(values)]
-        low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
-        low = min(low, 0.0)
-        if high <= low:
-            high = low + (1.0 if model.unit != "%" else 0.01)
-        first, last = float(model.x.min()), float(model.x.max())
-        margin = (last - first) * 0.02
-        self.plot.setRange(xRange=(first - margin, last + margin), yRange=(low, high + (high - low) * 0.08),
-                           padding=0)  # one range change: each one re-lays the axes out
-        # Settle the new view transform now: left to the paint, it moves every item again there
-        # and the plot is painted a second time in the same frame.
-        self.plot.getViewBox().prepareForPaint()
-
-    def _style(self, curve: pg.PlotDataItem, index: int, *, filled: bool) -> None:
-        look = (index, filled, self.scale)
-        if getattr(curve, "look", None) == look:  # each setter below makes pyqtgraph redo the curve
-            return
-        curve.look = look
-        colour = palette.series_colour(index)
-        curve.setPen(pg.mkPen(colour, width=max(1.5, 2.2 * self.scale)))
-        if filled:
-            fill = palette.series_colour(index)
-            fill.setAlpha(50)
-            curve.setFillLevel(0)
-            curve.setBrush(fill)
-        else:
-            curve.setFillLevel(None)
-
-    def _legend_html(self, model: Series) -> str:
-        parts = []
+        self._layout = None
+        self._legend = []
         for index, line in enumerate(model.lines):
             finite = line.values[np.isfinite(line.values)]
             latest = shown(float(finite[-1]) if finite.size else None, model.unit)
-            colour = palette.SERIES[index % len(palette.SERIES)]
-            parts.append(f"<span style='color:{colour}'>●</span> {html.escape(line.name)} "
-                         f"<b style='color:{palette.TEXT}'>{html.escape(latest)}</b>")
-        return "&nbsp;&nbsp;".join(parts)
+            self._legend.append((palette.series_colour(index), line.name, latest))
+        self.body.fit_legend(self._legend_size())
 
     def _rescaled(self) -> None:
-        self.time_axis.tick_scale = self.scale
-        tick_font = palette.font(11, self.scale)
-        for axis in (self.time_axis, self.value_axis):
-            axis.enableAutoSIPrefix(False)  # the axes carry no unit label: nothing to prefix, no label to re-set
-            axis.setTickFont(tick_font)
-            axis.setPen(pg.mkPen(palette.GRID_LINE))
-            axis.setTextPen(pg.mkPen(palette.TEXT_DIM))
-            axis.setStyle(tickTextOffset=palette.scaled(4, self.scale), tickLength=-palette.scaled(4, self.scale))
-        self.value_axis.setWidth(palette.scaled(44, self.scale))
-        self.time_axis.setHeight(palette.scaled(22, self.scale))
+        self._layout = None
+        self._texts.clear()
+        self._fonts.clear()
+        self.body.legend_size = QSize(0, 0)  # measured afresh at the new scale
         if self.model is not None:
-            self._show(self.model)
+            self.body.fit_legend(self._legend_size())
+        self.body.updateGeometry()
+
+    def _legend_size(self) -> QSize:
+        height = self._text("国", px=12).size().height()
+        width = sum(self._text(text, px=12, bold=bold).size().width() for _, name, latest in self._legend
+                    for text, bold in (("●", False), (f" {name} ", False), (latest, True)))
+        width += self._text("  ", px=12).size().width() * max(0, len(self._legend) - 1)
+        return QSize(math.ceil(width), math.ceil(height))
+
+    # -- painting -----------------------------------------------------------
+    def layout_for(self, rect: QRect) -> Layout:
+        """The kept layout, made afresh when the block, the size or the scale changed."""
+        key = (rect.x(), rect.y(), rect.width(), rect.height(), self.scale)
+        if self._layout is None or self._layout[0] != key:
+            self._layout = (key, self._make_layout(rect))
+        return self._layout[1]
+
+    def _make_layout(self, rect: QRect) -> Layout:
+        model: Series = self.model
+        s = self.scale
+        legend_height = self._text("国", px=12).size().height()
+        tick_height = self._text("0", bold=False, px=11).size().height()
+        plot = QRectF(rect.left() + palette.scaled(44, s), rect.top() + legend_height + tick_height / 2,
+                      0, 0)
+        plot.setRight(rect.right() - palette.scaled(3, s))
+        plot.setBottom(rect.bottom() - palette.scaled(22, s))
+        if plot.width() < 4 or plot.height() < 4:
+            return Layout(legend_height, plot, (), (), (), ())
+
+        values = np.concatenate([line.values for line in model.lines])
+        values = values[np.isfinite(values)]
+        low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
+        low = min(low, 0.0)  # counts and rates start at zero: a flat line of zeros sits on the floor
+        if high <= low:
+            high = low + (1.0 if model.unit != "%" else 0.01)
+        top = high + (high - low) * 0.08
+        first, last = float(model.x.min()), float(model.x.max())
+        margin = (last - first) * 0.02 or 1.0
+        first, last = first - margin, last + margin
+
+        def px_x(x):
+            return plot.left() + (x - first) / (last - first) * plot.width()
+
+        def px_y(y):
+            return plot.bottom() - (y - low) / (top - low) * plot.height()
+
+        xs = px_x(model.x)
+        curves = tuple(tuple(runs(xs, px_y(line.values))) for line in model.lines)
+        fill: list[QPolygonF] = []
+        if len(model.lines) == 1:
+            floor = px_y(0.0)
+            for run in curves[0]:
+                area = QPolygonF(run)
+                area.append(QPointF(run.last().x(), floor))
+                area.append(QPointF(run.first().x(), floor))
+                fill.append(area)
+        return Layout(legend_height, plot, curves, tuple(fill),
+                      tuple(Tick(px_y(v), text) for v, text in value_ticks(low, top, plot.height(), model.unit, tick_height * 0.8)),
+                      tuple(Tick(px_x(v), text) for v, text in time_ticks(first, last, plot.width(), model.tz, s)))
+
+    def paint(self, painter: QPainter, rect: QRect) -> None:
+        layout = self.layout_for(rect)
+        self._paint_legend(painter, rect)
+        plot = layout.plot
+        painter.fillRect(rect.adjusted(0, math.ceil(layout.legend_height), 0, 0), WELL)
+        if plot.width() < 4 or plot.height() < 4:
+            return
+        s = self.scale
+        gap = palette.scaled(4, s)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        left, right = math.floor(plot.left()), math.floor(plot.right())
+        for tick in layout.value_ticks:  # grid rows, filled: a translucent line blends pixel by pixel
+            painter.fillRect(QRect(left, math.floor(tick.position), right - left + 1, 1), GRID_FAINT)
+        painter.fillRect(QRect(left, math.floor(plot.top()), 1, math.ceil(plot.height()) + 1), GRID)
+        painter.fillRect(QRect(left, math.floor(plot.bottom()), right - left + 1, 1), GRID)
+        for tick in layout.time_ticks:
+            painter.fillRect(QRect(math.floor(tick.position), math.floor(plot.bottom()) - gap, 1, gap), GRID)
+
+        painter.setPen(QColor(palette.TEXT_DIM))
+        painter.setFont(self._font(11))
+        for tick in layout.value_ticks:
+            text = self._text(tick.text)
+            size = text.size()
+            painter.drawStaticText(QPointF(plot.left() - gap - size.width(), tick.position - size.height() / 2),
+                                   text)
+        edge = plot.left()
+        for tick in layout.time_ticks:
+            text = self._text(tick.text)
+            x = tick.position - text.size().width() / 2
+            if x < edge or x + text.size().width() > rect.right():
+                continue  # labels never overlap nor run off the chart
+            painter.drawStaticText(QPointF(x, plot.bottom() + gap), text)
+            edge = x + text.size().width() + gap
+
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.save()
+        painter.setClipRect(plot.adjusted(0, -palette.scaled(2, s), 0, 0))
+        if layout.fill:
+            fill = palette.series_colour(0)
+            fill.setAlpha(50)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(fill)
+            for area in layout.fill:
+                painter.drawPolygon(area)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for index, curve in enumerate(layout.curves):
+            pen = QPen(palette.series_colour(index), max(1.5, 2.2 * s))
+            pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+            painter.setPen(pen)
+            for run in curve:
+                painter.drawPolyline(run)
+        painter.restore()
+
+    def _paint_legend(self, painter: QPainter, rect: QRect) -> None:
+        """● name value, one after another on the top row, as far as the width goes."""
+        x, right = float(rect.left()), rect.left() + rect.width() + 0.5
+        space = self._text("  ", px=12).size().width()
+        for colour, name, latest in self._legend:
+            parts = [(self._text("●", px=12), colour), (self._text(f" {name} ", px=12), QColor(palette.TEXT_DIM)),
+                     (self._text(latest, px=12, bold=True), QColor(palette.TEXT))]
+            for (text, pen), bold in zip(parts, (False, False, True), strict=True):
+                if x + text.size().width() > right:
+                    return
+                painter.setFont(self._font(12, bold=bold))  # a static text is drawn in the painter's font
+                painter.setPen(pen)
+                painter.drawStaticText(QPointF(x, rect.top()), text)
+                x += text.size().width()
+            x += space
+
+    def _text(self, text: str, *, bold: bool = False, px: float = 11) -> QStaticText:
+        """A text laid out once and then only drawn (the ticks repeat from one block to the next)."""
+        key = (text, bold, px)
+        found = self._texts.get(key)
+        if found is None:
+            if len(self._texts) > 512:  # an hour's worth of changing figures, not a lifetime's
+                self._texts.clear()
+            found = QStaticText(text)
+            found.setTextFormat(Qt.TextFormat.PlainText)
+            found.prepare(QTransform(), self._font(px, bold=bold))
+            self._texts[key] = found
+        return found
+
+    def _font(self, px: float, *, bold: bool = False) -> QFont:
+        found = self._fonts.get((px, bold))
+        if found is None:
+            found = self._fonts[(px, bold)] = palette.font(px, self.scale, bold=bold)
+        return found

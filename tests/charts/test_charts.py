@@ -57,9 +57,11 @@ def test_each_chart_draws_its_real_block(panels, qtbot, panel_id, kind, block_na
         assert [tile.label for tile in model] == [item["label"] for item in block["items"]]
     elif kind == "line":
         assert len(model.lines) == len(block["lines"]) and len(model.x) == len(block["x"])
-        visible = [curve for curve in chart.curves if curve.isVisible()]
-        assert len(visible) == len(block["lines"])
-        assert np.allclose(visible[0].getData()[1], model.lines[0].values, equal_nan=True)
+        layout = chart.layout_for(chart.body.rect())
+        assert len(layout.curves) == len(block["lines"])
+        finite = np.isfinite(model.lines[0].values)
+        assert sum(run.size() for run in layout.curves[0]) <= finite.sum()
+        assert layout.curves[0] and layout.value_ticks and layout.time_ticks
     elif kind == "ranking":
         assert [bar.value for bar in model.bars] == sorted((i["value"] for i in block["items"]), reverse=True)
     elif kind == "donut":
@@ -78,19 +80,31 @@ def test_the_work_order_loop_is_the_six_stage_funnel(panels):
     assert stages == ["流转", "交办", "办理", "核查", "评估", "问效"]
 
 
-def test_a_line_chart_reuses_its_curves_across_updates(panels, qtbot):
-    """pyqtgraph leaks when items are removed and re-added: curves are created once, then only fed."""
+def test_a_line_chart_lays_out_once_per_block_and_size(panels, qtbot):
+    """A paint draws the kept curves and ticks; only a new block or a new size makes them afresh."""
     block = panels["grid_management"]["blocks"]["events_24h"]
     chart = CHART_KINDS["line"]()
-    qtbot.addWidget(chart)
     chart.set_block(block)
-    curves = list(chart.curves)
-    items_before = len(chart.plot.getPlotItem().items)
-    for _ in range(5):
-        chart.set_block(dict(block, lines=block["lines"][:1]))
-        chart.set_block(block)
-    assert chart.curves == curves
-    assert len(chart.plot.getPlotItem().items) == items_before
+    drawn(chart, qtbot)
+    rect = chart.body.rect()
+    kept = chart.layout_for(rect)
+    chart.set_block(dict(block))  # equal: nothing changes
+    assert chart.layout_for(rect) is kept
+    chart.set_block(dict(block, lines=block["lines"][:1]))
+    single = chart.layout_for(rect)
+    assert single is not kept and len(single.curves) == 1 and single.fill  # one line is filled to zero
+    assert chart.layout_for(rect.adjusted(0, 0, -10, 0)) is not single
+
+
+def test_line_ticks_read_in_the_blocks_unit():
+    from cockpit.charts.line import SHANGHAI, time_ticks, value_ticks
+
+    assert [text for _, text in value_ticks(0, 0.5, 200, "%", 20)] == ["0%", "10%", "20%", "30%", "40%", "50%"]
+    assert [value for value, _ in value_ticks(0, 9.3, 113, "", 24)] == [0, 2, 4, 6, 8]  # dense, yet apart
+    big = [text for _, text in value_ticks(0, 300000, 120, "件", 20)]
+    assert big[0] == "0" and all("万" in text for text in big[1:])
+    hours = time_ticks(1795521600, 1795521600 + 86400, 400, SHANGHAI, 1.0)
+    assert all(len(text) == 5 and text[2] == ":" for _, text in hours) and len(hours) >= 4
 
 
 @pytest.mark.parametrize("kind", sorted(CHART_KINDS))
