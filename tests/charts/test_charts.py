@@ -60,7 +60,7 @@ def test_each_chart_draws_its_real_block(panels, qtbot, panel_id, kind, block_na
         layout = chart.layout_for(chart.body.rect())
         assert len(layout.curves) == len(block["lines"])
         finite = np.isfinite(model.lines[0].values)
-        assert sum(run.size() for run in layout.curves[0]) <= finite.sum()
+        assert sum(run.points.size() for run in layout.curves[0]) <= finite.sum()
         assert layout.curves[0] and layout.value_ticks and layout.time_ticks
     elif kind == "ranking":
         assert [bar.value for bar in model.bars] == sorted((i["value"] for i in block["items"]), reverse=True)
