@@ -248,9 +248,10 @@ class LineChart(Chart):
                 area.append(QPointF(run.points.last().x(), floor))
                 area.append(QPointF(run.points.first().x(), floor))
                 fill.append(area)
-        return Layout(legend_height, plot, curves, tuple(fill),
-                      tuple(Tick(px_y(v), text) for v, text in value_ticks(low, top, plot.height(), model.unit, tick_height * 0.8)),
-                      tuple(Tick(px_x(v), text) for v, text in time_ticks(first, last, plot.width(), model.tz, s)))
+        values_at = value_ticks(low, top, plot.height(), model.unit, tick_height * 0.8)  # labels just apart
+        times_at = time_ticks(first, last, plot.width(), model.tz, s)
+        return Layout(legend_height, plot, curves, tuple(fill), tuple(Tick(px_y(v), text) for v, text in values_at),
+                      tuple(Tick(px_x(v), text) for v, text in times_at))
 
     def paint(self, painter: QPainter, rect: QRect) -> None:
         layout = self.layout_for(rect)
@@ -287,7 +288,8 @@ class LineChart(Chart):
             edge = x + text.size().width() + gap
 
         painter.save()
-        painter.setClipRect(plot.adjusted(0, -palette.scaled(2, s), 0, palette.scaled(1, s)))  # a line at zero shows whole
+        # a little room above and below, so a line at the top or at zero shows whole
+        painter.setClipRect(plot.adjusted(0, -palette.scaled(2, s), 0, palette.scaled(1, s)))
         if layout.fill:  # aliased: its only slanted edge lies under the curve's own stroke
             fill = palette.series_colour(0)
             fill.setAlpha(50)
