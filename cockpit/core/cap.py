@@ -9,6 +9,8 @@ ever read from disk or fetched from the network while parsing.
 
 from __future__ import annotations
 
+import codecs
+import math
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -190,6 +192,26 @@ def parse_feed(data: bytes) -> list[FeedEntry]:
     return entries
 
 
+_DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["'][^>]*\?>""")
+_EXPAT_ENCODINGS = {"utf-8", "utf8", "utf-16", "utf16", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1"}
+
+
+def _expat_readable(data: bytes, what: str) -> bytes | str:
+    """Expat reads UTF-8/16, ASCII and Latin-1 only; Chinese systems often send GB2312, GBK or
+    GB18030. Those are decoded here (declaration dropped), so a warning is never lost to its charset."""
+    declared = _DECLARED_ENCODING.match(data)
+    if declared is None or declared.group(1).decode("ascii").lower() in _EXPAT_ENCODINGS:
+        return data
+    name = declared.group(1).decode("ascii")
+    try:
+        text = data[declared.end():].decode(codecs.lookup(name).name)
+    except LookupError as exc:
+        raise CapError("not_xml", f"the {what} declares the unknown encoding {name!r}") from exc
+    except UnicodeDecodeError as exc:
+        raise CapError("not_xml", f"the {what} is not valid {name} text ({exc.reason} at byte {exc.start})") from exc
+    return text
+
+
 def _safe_root(data: bytes, limit: int, what: str) -> ET.Element:
     if not isinstance(data, bytes | bytearray):
         raise TypeError(f"a {what} is parsed from bytes, not {type(data).__name__}")
@@ -202,7 +224,8 @@ def _safe_root(data: bytes, limit: int, what: str) -> ET.Element:
     if head.startswith((b"<!doctype html", b"<html")):
         raise CapError("not_cap", f"an HTML page arrived instead of a {what} (often a server error page)")
     try:
-        return SafeET.fromstring(bytes(data), forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        return SafeET.fromstring(_expat_readable(bytes(data), what), forbid_dtd=True, forbid_entities=True,
+                                 forbid_external=True)
     except defusedxml.DTDForbidden as exc:
         raise CapError("forbidden", f"the {what} declares a DTD (<!DOCTYPE>), which CAP never needs; "
                                     "it was refused unread") from exc
@@ -214,6 +237,8 @@ def _safe_root(data: bytes, limit: int, what: str) -> ET.Element:
                                     "and nothing was fetched") from exc
     except ET.ParseError as exc:
         raise CapError("not_xml", f"the {what} is not well-formed XML ({exc})") from exc
+    except (LookupError, ValueError) as exc:  # after defusedxml's refusals, which are ValueErrors too
+        raise CapError("not_xml", f"the {what} cannot be read: {exc}") from exc
 
 
 def _alert_from(root: ET.Element) -> CapAlert:
@@ -396,8 +421,8 @@ def _circle(text: str) -> tuple[float, float, float]:
         radius_km = float(radius)
     except ValueError:
         raise CapError("invalid", f"the <circle> {text!r} is not 'latitude,longitude radius_km'") from None
-    if radius_km < 0:
-        raise CapError("invalid", f"the <circle> {text!r} has a negative radius")
+    if not (math.isfinite(radius_km) and radius_km >= 0):
+        raise CapError("invalid", f"the <circle> {text!r} needs a finite radius of 0 km or more")
     return (lon, lat, radius_km)
 
 

@@ -342,3 +342,28 @@ def test_build_cap_is_schema_valid_and_parses_back_to_the_same_alert():
 def test_level_tables_agree():
     assert {LEVEL_BY_SEVERITY[s] for s in SEVERITY_BY_LEVEL.values()} == set(SEVERITY_BY_LEVEL)
     assert set(LEVEL_NAMES) == set(SEVERITY_BY_LEVEL)
+
+
+@pytest.mark.parametrize("encoding", ["GB2312", "GBK", "GB18030"])
+def test_chinese_charsets_expat_cannot_read_are_decoded(encoding):
+    """China's warning systems often send GB2312/GBK; expat alone refuses multi-byte charsets."""
+    body = ZH_EN.decode("utf-8").split("?>", 1)[1]
+    alert = parse_cap(f'<?xml version="1.0" encoding="{encoding}"?>{body}'.encode(encoding))
+    assert alert.info_for().headline == "暴雨红色预警"
+    assert alert.info_for().areas[0].description == "通州区金沙街道"
+
+
+def test_an_unknown_or_lying_encoding_is_refused_in_words():
+    body = ZH_EN.decode("utf-8").split("?>", 1)[1]
+    with pytest.raises(CapError, match="unknown encoding 'x-martian'") as unknown:
+        parse_cap(f'<?xml version="1.0" encoding="x-martian"?>{body}'.encode())
+    assert unknown.value.code == "not_xml"
+    with pytest.raises(CapError, match="not valid GBK text"):
+        parse_cap(b'<?xml version="1.0" encoding="GBK"?><alert>\xff\xff</alert>')
+
+
+@pytest.mark.parametrize("radius", ["nan", "inf", "-1"])
+def test_a_circle_needs_a_finite_radius(radius):
+    body = ZH_EN.decode("utf-8").replace("<circle>32.05,120.95 3.5</circle>", f"<circle>32.05,120.95 {radius}</circle>")
+    with pytest.raises(CapError, match="finite radius"):
+        parse_cap(body.encode("utf-8"))

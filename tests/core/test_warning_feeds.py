@@ -146,3 +146,25 @@ def test_the_service_turns_a_feed_into_warnings_once_with_an_audit_trail(site, t
     assert entries[0]["identifier"] == "PAAQ-2-lqw6d6" and entries[0]["sender"] == "http://newwcatwc.arh.noaa.gov/tsuPortal/"
     assert "CAP source refused or unreadable" in caplog.text and "DTD" in caplog.text
     inbox.close()
+
+
+def test_a_big_index_is_read_a_few_links_a_poll_and_a_bad_entry_blocks_nothing(site):
+    """`max_linked` bounds each poll; what is left is read on the next polls; an entry in a charset or
+    shape nobody can read is reported and the others still arrive."""
+    quake = (CAP_DIR / "earthquake.cap").read_text(encoding="utf-8")
+    entries = []
+    for n in range(5):
+        site.pages[f"/cap/{n}"] = quake.replace("us2010apcd", f"us2010apcd{n}").encode("utf-8")
+        entries.append(f'<entry><id>urn:q:{n}</id><title>q{n}</title><updated>2026-11-24T12:00:00Z</updated>'
+                       f'<link rel="related" type="application/cap+xml" href="{site.url}/cap/{n}"/></entry>')
+    site.pages["/cap/1"] = b'<?xml version="1.0" encoding="x-martian"?><alert/>'
+    site.pages["/index.atom"] = ('<feed xmlns="http://www.w3.org/2005/Atom"><id>urn:q</id><title>q</title>'
+                                 f'<updated>2026-11-24T12:00:00Z</updated>{"".join(entries)}</feed>').encode()
+    feed = CapFeed(site.url + "/index.atom", max_linked=2)
+    first = feed.fetch()
+    assert len(first.messages) == 1 and "x-martian" in first.problems[0]  # 0 arrived, 1 was refused
+    assert len(feed.fetch().messages) == 2  # 2 and 3
+    assert len(feed.fetch().messages) == 1  # 4
+    assert feed.fetch().messages == []  # all read: the index answers 304
+    linked = [path for path, status in site.log if path.startswith("/cap/")]
+    assert sorted(linked) == [f"/cap/{n}" for n in range(5)]  # each once, the refused one too

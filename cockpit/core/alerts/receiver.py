@@ -209,20 +209,27 @@ class CapFeed:
             raise FeedError(f"{plain_url(self.url)}: {exc}") from None
         for alert in alerts:
             messages.append(from_cap(alert, self.url, self.languages))
+        fetched, unread = 0, False
         for key, link, error in links:
             if error:
                 problems.append(f"{plain_url(self.url)} entry {key[0]}: {error}")
-            elif key not in self._seen_links and len(self._seen_links) < 10_000 and self.max_linked > 0:
+            elif key not in self._seen_links and len(self._seen_links) < 10_000:
+                if fetched >= self.max_linked:  # the rest next poll: a big index never holds the first up
+                    unread = True
+                    continue
+                fetched += 1
                 try:
-                    linked = self._linked(link)
-                except (FeedError, CapError) as exc:
+                    messages.append(from_cap(self._linked(link), self.url, self.languages))
+                except FeedError as exc:  # the link could not be read this time: again next poll
                     problems.append(f"{plain_url(link)}: {exc}")
                     continue
+                except Exception as exc:  # read but refused: one bad entry never blocks the others, and
+                    problems.append(f"{plain_url(link)}: {exc}")  # is not fetched again until it changes
                 self._seen_links.add(key)
-                messages.append(from_cap(linked, self.url, self.languages))
-        # Validators only once the content was read: a failed read is tried again in full.
-        self.etag = response.headers.get("ETag")
-        self.last_modified = response.headers.get("Last-Modified")
+        # Validators only once the content was read in full: otherwise the next poll reads it again.
+        if not unread:
+            self.etag = response.headers.get("ETag")
+            self.last_modified = response.headers.get("Last-Modified")
         return Batch(messages, server_now, None, problems)
 
     def _linked(self, link: str):
