@@ -212,17 +212,19 @@ async def screenshot(window, store: Store, intervals: dict[str, float], settings
         if time.monotonic() > deadline:
             missing = [endpoint for endpoint in intervals if not _ready(store.get(endpoint))]
             raise StartupError(f"no data after {settings.timeout_s:g} s for: {', '.join(missing)}")
+        if not window.isVisible():  # closed, or SIGTERM: a briefing job must be stoppable
+            raise StartupError("stopped before the screenshot was taken")
         await asyncio.sleep(POLL_SCREENSHOT_S)
     warnings.tick()  # what has just arrived is on screen, as it would be a second later
-    return save_png(window, settings.screenshot, settings.size or (window.width(), window.height()))
+    return await save_png(window, settings.screenshot, settings.size or (window.width(), window.height()))
 
 
-def save_png(window, path: Path, size: tuple[int, int]) -> int:
-    from PySide6.QtWidgets import QApplication
-
+async def save_png(window, path: Path, size: tuple[int, int]) -> int:
     window.resize(*size)
     window.tick()  # apply every pending entry now rather than at the next tick
-    QApplication.processEvents()
+    # Let the Qt loop (which qasync runs) lay the window out at its size; never re-enter it from here.
+    for _ in range(3):
+        await asyncio.sleep(0.05)
     image = window.grab().toImage()
     path.parent.mkdir(parents=True, exist_ok=True)
     if not image.save(str(path), "PNG"):

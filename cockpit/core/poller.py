@@ -65,7 +65,8 @@ class Poller:
         tasks = list(self._tasks.values())
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks:  # bounded: a task whose wake-up was lost must not hold the shut-down up for ever
+            await asyncio.wait(tasks, timeout=2.0)
         self._tasks.clear()
         if self._own_executor:  # a fetch in flight ends by its own timeout; nobody waits for it
             self._executor.shutdown(wait=False, cancel_futures=True)

@@ -78,9 +78,8 @@ class WarningService:
         tasks, self._tasks = self._tasks, []
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if tasks:  # bounded, as the poller's: shut-down never waits for ever on one task
+            await asyncio.wait(tasks, timeout=2.0)
 
     def set_base_url(self, base_url: str) -> None:
         """The central API moved (e.g. the embedded server restarted on another port)."""
