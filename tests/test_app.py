@@ -148,3 +148,29 @@ def test_each_api_keeps_its_own_warnings(tmp_path, central_session):
     done = cockpit(tmp_path, "--screenshot", str(tmp_path / "b.png"), "--timeout", "90")
     assert done.returncode == 0, done.stderr
     assert len(set(data.glob("warnings-*.sqlite")) - first) == 1
+
+
+def test_sigterm_stops_a_snapshot_that_is_still_waiting(tmp_path):
+    """A briefing job that waits on a silent API must still stop when told to."""
+    import socket
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # accepts connections, never answers
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=str(tmp_path / "data"),
+               XDG_CACHE_HOME=str(tmp_path / "cache"), PYTHONPATH=str(REPO))
+    command = [sys.executable, "-m", "cockpit", "--api", f"http://127.0.0.1:{silent.getsockname()[1]}",
+               "--screenshot", str(tmp_path / "x.png"), "--timeout", "120"]
+    with subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as process:
+        time.sleep(4)
+        process.send_signal(signal.SIGTERM)
+        try:
+            _, err = process.communicate(timeout=30)
+        finally:
+            silent.close()
+            if process.poll() is None:
+                process.kill()
+    assert process.returncode == 1, err
+    assert "stopped before the screenshot was taken" in err and "Traceback" not in err

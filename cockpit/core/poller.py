@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from cockpit.core.client import ApiClient, ApiError, FetchResult
 from cockpit.core.store import Store
+from cockpit.core.threads import DaemonThreadExecutor
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +46,9 @@ class Poller:
         self.store = store
         self.intervals = dict(intervals)
         self.backoff = backoff
-        self._own_executor = executor is None
-        self._executor = executor or concurrent.futures.ThreadPoolExecutor(
-            max_workers=min(4, max(1, len(self.intervals))), thread_name_prefix="cockpit-fetch")
+        # Daemon threads (at most one per endpoint, as each endpoint has one task): a fetch hanging
+        # in its read timeout never holds a closing cockpit open.
+        self._executor = executor or DaemonThreadExecutor("cockpit-fetch")
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._wake: dict[str, asyncio.Event] = {}
         self._failures: dict[str, int] = {}
@@ -68,8 +69,6 @@ class Poller:
         if tasks:  # bounded: a task whose wake-up was lost must not hold the shut-down up for ever
             await asyncio.wait(tasks, timeout=2.0)
         self._tasks.clear()
-        if self._own_executor:  # a fetch in flight ends by its own timeout; nobody waits for it
-            self._executor.shutdown(wait=False, cancel_futures=True)
 
     def poll_soon(self, endpoint: str) -> None:
         """Poll `endpoint` now instead of at its next turn (e.g. after the user asked to reload)."""

@@ -6,8 +6,6 @@ Everything here blocks and runs in a worker thread; `WarningService` awaits it.
 from __future__ import annotations
 
 import logging
-import threading
-from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -21,27 +19,6 @@ from cockpit.core.cap import MAX_CAP_BYTES, MAX_FEED_BYTES, CapError, parse_cap,
 from cockpit.core.client import ApiClient, ApiError
 
 log = logging.getLogger(__name__)
-
-
-class DaemonThreadExecutor(Executor):
-    """One daemon thread per call: a long poll still hanging at exit never holds the process open."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def submit(self, fn, /, *args, **kwargs) -> Future:
-        future: Future = Future()
-
-        def run() -> None:
-            if not future.set_running_or_notify_cancel():
-                return
-            try:
-                future.set_result(fn(*args, **kwargs))
-            except BaseException as exc:  # handed to the awaiting coroutine
-                future.set_exception(exc)
-
-        threading.Thread(target=run, name=self.name, daemon=True).start()
-        return future
 
 
 class ServerClock:

@@ -19,13 +19,13 @@ from cockpit.core.alerts.receiver import (
     CapFeed,
     CentralFeed,
     CursorRejected,
-    DaemonThreadExecutor,
     FeedError,
     ServerClock,
 )
 from cockpit.core.alerts.rules import ReminderPolicy, due_actions
 from cockpit.core.cap import CapError
 from cockpit.core.client import ApiError
+from cockpit.core.threads import DaemonThreadExecutor
 
 log = logging.getLogger(__name__)
 AUDITED = {"received", "cancelled", "expired"}  # "updated" is audited as the Update's own "received"
