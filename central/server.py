@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
 import ipaddress
 import json
 import logging
@@ -363,6 +364,12 @@ def main(argv: list[str] | None = None) -> int:
         hint = " (does its folder exist, and may this user write there?)" if "unable to open" in str(exc) else ""
         print(f"cockpit-central: cannot use {args.db} as the database: {exc}{hint}", file=sys.stderr)
         return 2
+    lock = _lock_database(args.db)
+    if isinstance(lock, str):  # another server simulates this city: two would publish every warning twice
+        print(f"{ALREADY_SERVING} {lock}", flush=True)
+        print(f"cockpit-central: {args.db} is already served at {lock}; not starting a second simulator on it",
+              file=sys.stderr)
+        return 3
     try:
         sock = _bind(args.host, args.port)
     except OSError as exc:
@@ -372,6 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     if not _loopback(host) and not args.token:
         log.warning("listening on %s beyond this machine without --token: anyone who can reach it can read", host)
     url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    lock.truncate(0)
+    lock.write(url)
+    lock.flush()
     config = uvicorn.Config(app, log_config=None, access_log=False, timeout_graceful_shutdown=5,
                             lifespan="on")
     return asyncio.run(_serve(_Server(config), sock, url, exit_with_parent=args.exit_with_parent))
@@ -383,6 +393,24 @@ async def _stop_when_orphaned(server: _Server, parent: int) -> None:
         await asyncio.sleep(1.0)
     log.info("the process that started this server is gone; stopping")
     server.handle_exit(signal.SIGTERM, None)
+
+
+ALREADY_SERVING = "cockpit-central already serving this database at"
+
+
+def _lock_database(db: Path):
+    """Hold `<db>.lock` for the server's life (the OS drops it when the process dies, however it
+    dies). Returns the open lock file, or the address written by the server that holds it."""
+    path = db.with_name(db.name + ".lock")
+    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (held open on purpose until exit)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "an address not yet known"
+        handle.close()
+        return holder
+    return handle
 
 
 def _loopback(host: str) -> bool:

@@ -15,7 +15,7 @@ import sys
 import threading
 from pathlib import Path
 
-READY_LINE = re.compile(r"cockpit-central listening on (http://\S+)")
+READY_LINE = re.compile(r"cockpit-central (?:listening on|already serving this database at) (http://\S+)")
 
 
 class EmbeddedCentralError(RuntimeError):

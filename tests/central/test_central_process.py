@@ -122,3 +122,24 @@ def test_a_packaged_cockpit_says_it_has_no_embedded_central_api(tmp_path, monkey
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     with pytest.raises(EmbeddedCentralError, match="--api"):
         EmbeddedCentral(tmp_path / "c.sqlite").start()
+
+
+def test_one_simulated_city_per_database_and_a_second_cockpit_shares_it(tmp_path):
+    """Two simulators on one database would publish every warning twice: the second server
+    refuses, naming the first one's address, and a second embedded cockpit simply uses it."""
+    import subprocess
+    import sys
+
+    from cockpit.core.embedded import EmbeddedCentral
+
+    db = tmp_path / "city.sqlite"
+    with EmbeddedCentral(db) as first:
+        second = subprocess.run([sys.executable, "-m", "central", "--port", "0", "--db", str(db)],
+                                capture_output=True, text=True, timeout=60)
+        assert second.returncode == 3
+        assert f"already served at {first.url}" in second.stderr
+        with EmbeddedCentral(db) as shared:
+            assert shared.url == first.url
+        assert first.process is not None and first.process.poll() is None  # still serving
+    with EmbeddedCentral(db) as after:  # the lock went with the first server
+        assert after.process is not None and after.process.poll() is None  # a server of its own
