@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import signal
 import sys
 import time
@@ -35,6 +36,8 @@ class StartupError(Exception):
 
 def main(argv: list[str] | None = None) -> int:
     settings = parse_settings(argv)
+    if settings.screenshot and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a briefing job on a server with no screen
     try:
         catalogue = load_catalogue(chart_kinds=CHART_KINDS)
     except CatalogueError as exc:

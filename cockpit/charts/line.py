@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime, tzinfo
 
 import numpy as np
 from pyqtgraph.functions import arrayToQPolygonF as array_to_polygon
@@ -16,9 +16,8 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF, QStaticText,
 
 from cockpit.charts import palette
 from cockpit.charts.base import BlockError, Canvas, Chart, items_of, number, shown
-from cockpit.core.formats import format_value
+from cockpit.core.formats import CITY_TZ, format_value
 
-SHANGHAI = timezone(timedelta(hours=8))
 HOUR, DAY = 3600, 86400
 TIME_STEPS = (HOUR, 2 * HOUR, 3 * HOUR, 4 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY, 14 * DAY,
               30 * DAY, 91 * DAY, 182 * DAY, 365 * DAY)
@@ -160,8 +159,8 @@ class LineChart(Chart):
             stamps = [datetime.fromisoformat(str(text)) for text in times]
         except ValueError as exc:
             raise BlockError(f"时间格式无法识别：{exc}") from exc
-        tz = stamps[0].tzinfo if stamps and stamps[0].tzinfo else SHANGHAI
-        x = np.array([(s if s.tzinfo else s.replace(tzinfo=SHANGHAI)).timestamp() for s in stamps])
+        tz = stamps[0].tzinfo if stamps and stamps[0].tzinfo else CITY_TZ
+        x = np.array([(s if s.tzinfo else s.replace(tzinfo=CITY_TZ)).timestamp() for s in stamps])
         lines = []
         for item in items_of(block, "lines"):
             name = str(item.get("name", ""))

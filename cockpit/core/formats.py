@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import math
+from datetime import timedelta, timezone
+
+# The wall shows the city's time (China Standard Time), whatever the zone of the machine it runs on.
+CITY_TZ = timezone(timedelta(hours=8), "CST")
 
 MISSING = "—"
 _MONEY_UNITS = ("亿元", "万元", "元")  # already scaled by the source: keep them as they are

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import timedelta, timezone
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 from cockpit.charts.base import SteadyLabel
 from cockpit.core import geo
 from cockpit.core.catalogue import Catalogue
+from cockpit.core.formats import CITY_TZ
 from cockpit.core.store import Entry, State, Store
 from cockpit.views.map_view import NantongMap
 from cockpit.views.panel_view import PanelView, loosen, short_time
@@ -36,7 +36,6 @@ from cockpit.views.situation_view import SituationView
 from cockpit.views.theme import scale_for, scale_layouts, stylesheet
 
 WALL_TITLE = "南通市域治理现代化指挥中心 · 领导驾驶舱"
-SHANGHAI = timezone(timedelta(hours=8))
 TICK_MS = 1000
 OVERVIEW = "总览"
 
@@ -325,7 +324,7 @@ class MainWindow(QMainWindow):
         self.store.refresh_states()
         self.flush(complete)
         now = self.store.server_now()
-        self.header.clock.setText(now.astimezone(SHANGHAI).strftime("%Y-%m-%d  %H:%M:%S"))
+        self.header.clock.setText(now.astimezone(CITY_TZ).strftime("%Y-%m-%d  %H:%M:%S"))
         for views in self._views.values():
             for view in views:
                 if isinstance(view, PanelView):

@@ -14,12 +14,13 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from cockpit.charts.palette import BORDER, SURFACE, TEXT, TEXT_DIM, level_colour
 from cockpit.core.alerts import WarningRecord, grouped_by_level, severity_order
 from cockpit.core.cap import LEVEL_NAMES
+from cockpit.core.formats import CITY_TZ
 
 SOURCE_NAMES = {"simulator": "指挥中心预警模型", "drill": "演练", "cap": "外部CAP预警（经中心）", "feed": "外部CAP预警源"}
 
 
 def when(moment: datetime | None) -> str:
-    return moment.astimezone().strftime("%m-%d %H:%M") if moment else "—"
+    return moment.astimezone(CITY_TZ).strftime("%m-%d %H:%M") if moment else "—"
 
 
 class WarningPopup(QFrame):
