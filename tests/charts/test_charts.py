@@ -97,13 +97,14 @@ def test_a_line_chart_lays_out_once_per_block_and_size(panels, qtbot):
 
 
 def test_line_ticks_read_in_the_blocks_unit():
-    from cockpit.charts.line import SHANGHAI, time_ticks, value_ticks
+    from cockpit.charts.line import time_ticks, value_ticks
+    from cockpit.core.formats import CITY_TZ
 
     assert [text for _, text in value_ticks(0, 0.5, 200, "%", 20)] == ["0%", "10%", "20%", "30%", "40%", "50%"]
     assert [value for value, _ in value_ticks(0, 9.3, 113, "", 24)] == [0, 2, 4, 6, 8]  # dense, yet apart
     big = [text for _, text in value_ticks(0, 300000, 120, "件", 20)]
     assert big[0] == "0" and all("万" in text for text in big[1:])
-    hours = time_ticks(1795521600, 1795521600 + 86400, 400, SHANGHAI, 1.0)
+    hours = time_ticks(1795521600, 1795521600 + 86400, 400, CITY_TZ, 1.0)
     assert all(len(text) == 5 and text[2] == ":" for _, text in hours) and len(hours) >= 4
 
 
