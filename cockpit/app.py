@@ -175,7 +175,7 @@ def start_warnings(settings: Settings, window):
 
     service = WarningService(
         Inbox(user_data_dir() / f"warnings-{source_key(settings)}.sqlite"),
-        feeds=tuple(CapFeed(feed) for feed in settings.cap_feeds),
+        feeds=tuple(CapFeed(feed, ca_bundle=settings.ca_bundle) for feed in settings.cap_feeds),
         audit=AuditLog(settings.audit_log) if settings.audit_log else None,
         policy=ReminderPolicy(popup_levels=popup_levels(settings.popup_level)))
     center = WarningCenter(window, service, display_only=settings.display_only, scale=window.scale,

@@ -168,3 +168,11 @@ def test_a_big_index_is_read_a_few_links_a_poll_and_a_bad_entry_blocks_nothing(s
     assert feed.fetch().messages == []  # all read: the index answers 304
     linked = [path for path, status in site.log if path.startswith("/cap/")]
     assert sorted(linked) == [f"/cap/{n}" for n in range(5)]  # each once, the refused one too
+
+
+def test_test_and_draft_messages_are_not_shown_to_people(site):
+    quake = (CAP_DIR / "earthquake.cap").read_text(encoding="utf-8")
+    assert "<status>Actual</status>" in quake
+    site.pages["/test.cap"] = quake.replace("<status>Actual</status>", "<status>Test</status>").encode()
+    batch = CapFeed(site.url + "/test.cap").fetch()
+    assert batch.messages == [] and "ignored (status Test)" in batch.problems[0]

@@ -159,7 +159,8 @@ class CapFeed:
     """A --cap-feed source: one CAP message or an Atom feed of them, fetched with a conditional GET."""
 
     def __init__(self, url: str, *, interval_s: float = 60.0, timeout: tuple[float, float] = (3.05, 15.0),
-                 languages: tuple[str, ...] = ("zh-CN", "zh", "en"), max_linked: int = 20) -> None:
+                 languages: tuple[str, ...] = ("zh-CN", "zh", "en"), max_linked: int = 20,
+                 ca_bundle: str | None = None) -> None:
         self.url, self.interval_s, self.timeout, self.languages = url, interval_s, timeout, languages
         self.max_linked = max_linked  # CAP messages fetched per poll from an index feed's links
         self.etag: str | None = None
@@ -167,6 +168,7 @@ class CapFeed:
         self._seen_links: set[tuple[str, str]] = set()
         self._session = requests.Session()
         self._session.trust_env = False
+        self._session.verify = ca_bundle or True  # a private CA, as for the central API
         self._session.headers["Accept"] = "application/cap+xml, application/atom+xml, application/xml;q=0.9"
 
     def fetch(self) -> Batch:
@@ -184,8 +186,6 @@ class CapFeed:
             alerts, links = _alerts_and_links(data)
         except CapError as exc:
             raise FeedError(f"{plain_url(self.url)}: {exc}") from None
-        for alert in alerts:
-            messages.append(from_cap(alert, self.url, self.languages))
         fetched, unread = 0, False
         for key, link, error in links:
             if error:
@@ -196,13 +196,21 @@ class CapFeed:
                     continue
                 fetched += 1
                 try:
-                    messages.append(from_cap(self._linked(link), self.url, self.languages))
+                    alerts.append(self._linked(link))
                 except FeedError as exc:  # the link could not be read this time: again next poll
                     problems.append(f"{plain_url(link)}: {exc}")
                     continue
                 except Exception as exc:  # read but refused: one bad entry never blocks the others, and
                     problems.append(f"{plain_url(link)}: {exc}")  # is not fetched again until it changes
                 self._seen_links.add(key)
+        for alert in alerts:
+            if alert.status not in ("Actual", "Exercise"):  # CAP: Test, System and Draft are not for people
+                problems.append(f"{plain_url(self.url)}: {alert.identifier} ignored (status {alert.status})")
+                continue
+            try:
+                messages.append(from_cap(alert, self.url, self.languages))
+            except Exception as exc:  # one message we cannot show never blocks the others
+                problems.append(f"{plain_url(self.url)}: {alert.identifier}: {exc}")
         # Validators only once the content was read in full: otherwise the next poll reads it again.
         if not unread:
             self.etag = response.headers.get("ETag")
