@@ -414,7 +414,8 @@ class NantongMap(QWidget):
         level, county, width, height, edges, scale = key
         size = QSize(width, height)
         cells = cell_set(level, county)
-        projection = Projection.fit(cells.bounds, width, height, margin=0.05)
+        legend = min(round(200 * scale), height // 3)  # the legend's band: no place may hide under it
+        projection = Projection.fit(cells.bounds, width, height - legend, margin=0.05)
         outline_px = max(1, round(scale))
         area = _map_area(projection, cells.bounds, size, pad=outline_px + 3)
         local = Projection(projection.lon0, projection.lat0, projection.scale, projection.kx,

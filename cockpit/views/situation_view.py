@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButto
 
 from cockpit.charts.base import SteadyLabel
 from cockpit.charts.kpi import KpiTiles
+from cockpit.core import geo
 from cockpit.core.formats import format_value
 from cockpit.core.store import Entry, State
 from cockpit.views.map_view import NantongMap
@@ -217,9 +218,9 @@ class SituationView(QFrame):
 
     def _drill_changed(self, adcode: object) -> None:
         self.drilled = str(adcode) if adcode else None
-        payload = self.entry.payload if self.entry is not None else None
-        name = next((r.get("name") for r in (payload or {}).get("regions") or [] if r.get("adcode") == adcode), None)
-        self.where.setText(f"{name or adcode} · 各镇（街道）" if self.drilled else "南通市 · 各县（市、区）")
+        county = geo.county_by_adcode().get(self.drilled or "")  # known before any data arrives
+        self.where.setText(f"{county.name if county else adcode} · 各镇（街道）" if self.drilled
+                           else "南通市 · 各县（市、区）")
         self.back_button.setVisible(self.drilled is not None)
         self._recolour()
 
