@@ -20,17 +20,8 @@ from central.db import Connections, connect  # noqa: F401  (the server's connect
 
 CITY = "320600"  # the town column of city-wide counters
 
+# The Open311 tables themselves are the server's schema (central/db.py), created first by prepare().
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS open311_services (
-    service_code TEXT PRIMARY KEY, service_name TEXT, description TEXT, keywords TEXT, grp TEXT
-);
-CREATE TABLE IF NOT EXISTS service_requests (
-    service_request_id TEXT PRIMARY KEY, status TEXT, status_notes TEXT, service_code TEXT,
-    description TEXT, agency_responsible TEXT, service_notice TEXT, requested_datetime TEXT,
-    updated_datetime TEXT, expected_datetime TEXT, address TEXT, address_id TEXT, zipcode TEXT,
-    lat REAL, lon REAL, media_url TEXT, channel TEXT, town_adcode TEXT, satisfaction INTEGER
-);
-CREATE INDEX IF NOT EXISTS service_requests_time ON service_requests (requested_datetime);
 CREATE INDEX IF NOT EXISTS sim_requests_status ON service_requests (status, requested_datetime);
 CREATE INDEX IF NOT EXISTS sim_requests_open ON service_requests (status, town_adcode, expected_datetime);
 CREATE TABLE IF NOT EXISTS sim_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
