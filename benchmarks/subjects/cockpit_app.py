@@ -27,7 +27,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from benchmarks.subjects.cockpit_soak import soak  # noqa: E402
+from benchmarks.subjects.cockpit_soak import close_cockpit, soak  # noqa: E402
 from benchmarks.timing import Plan, Record, sample, subject_main  # noqa: E402
 
 SUBJECT = "cockpit"
@@ -273,9 +273,7 @@ def poll_stall(url: str, size: tuple[int, int], label: str, folder: Path, plan: 
         monitor.stop()
         for index in range(max(3, min(plan.runs, 10))):
             latencies.append(await warning_latency_ms(url, painted, index))
-        for widget in qt_app.topLevelWidgets():
-            if type(widget).__name__ == "MainWindow":
-                widget.close()
+        close_cockpit(qt_app)
         return await task
 
     loop = qasync.QEventLoop(qt_app)

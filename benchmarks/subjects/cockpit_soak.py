@@ -103,9 +103,7 @@ def soak_child(argv: list[str]) -> int:
     async def session() -> int:
         task = asyncio.ensure_future(cockpit_app.run(settings, catalogue))
         await asyncio.sleep(duration_s)
-        for widget in qt_app.topLevelWidgets():
-            if type(widget).__name__ == "MainWindow":
-                widget.close()
+        close_cockpit(qt_app)
         return await task
 
     loop = qasync.QEventLoop(qt_app)
@@ -116,6 +114,13 @@ def soak_child(argv: list[str]) -> int:
 
 def _faster(refresh_s: float) -> float:
     return max(1.0, refresh_s / POLL_FASTER)
+
+
+def close_cockpit(qt_app) -> None:
+    """End a cockpit started in this process with `cockpit.app.run`: closing its window ends the run."""
+    for widget in qt_app.topLevelWidgets():
+        if type(widget).__name__ == "MainWindow":
+            widget.close()
 
 
 if __name__ == "__main__":
