@@ -36,6 +36,7 @@ from central.db import Database, SchemaTooNewError
 from central.http import ApiError, ETagMiddleware, Guard, install_error_handlers
 from cockpit.core import geo
 from cockpit.core.cap import MAX_CAP_BYTES, CapError, parse_cap
+from cockpit.core.formats import parse_city_instant
 
 log = logging.getLogger("central")
 API_VERSION = "1"
@@ -53,6 +54,7 @@ class Settings:
     speed: float = 1.0
     token: str | None = None
     admin_token: str | None = None
+    start_at: datetime | None = None  # a new database's simulated clock starts here (None: now)
 
 
 def now_text() -> str:
@@ -68,7 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
 
         db = Database(settings.db)  # first: the schema exists before the simulator writes
         try:
-            simulator = Simulator(settings.db, seed=settings.seed, speed=settings.speed)
+            simulator = Simulator(settings.db, seed=settings.seed, speed=settings.speed, start_at=settings.start_at)
             await run_in_threadpool(simulator.start)  # a new database is backfilled first
             app.state.db, app.state.sim, app.state.speed = db, simulator, settings.speed
             log.info("serving %s (seed %d, speed %g)", settings.db, settings.seed, settings.speed)
@@ -334,12 +336,23 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", type=Path, default=Path("central.sqlite"), help="SQLite file (created if missing)")
     parser.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
     parser.add_argument("--seed", type=int, default=2026, help="seed of the simulated city")
+    parser.add_argument("--start-at", metavar="TIME", type=_instant,
+                        help="where a new database's simulated clock starts, e.g. 2028-02-29T23:55 "
+                             "(no offset: the city's time, UTC+8; default: now); an existing database "
+                             "continues its own clock")
     parser.add_argument("--token", help="require Authorization: Bearer TOKEN on API calls")
     parser.add_argument("--admin-token", help="token for admin calls (CAP ingestion, simulation control)")
     parser.add_argument("--dump-openapi", type=Path, metavar="FILE", help="write the OpenAPI document and exit")
     parser.add_argument("--exit-with-parent", action="store_true",
                         help="stop when the process that started this one dies (the cockpit's embedded default)")
     return parser
+
+
+def _instant(text: str) -> datetime:
+    try:
+        return parse_city_instant(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def openapi_text(app: FastAPI) -> str:
@@ -353,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cockpit-central: --speed must be above 0 and at most {MAX_SPEED:g}, not {args.speed}", file=sys.stderr)
         return 2
     settings = Settings(db=args.db, seed=args.seed, speed=args.speed, token=args.token,
-                        admin_token=args.admin_token)
+                        admin_token=args.admin_token, start_at=args.start_at)
     app = create_app(settings)
     if args.dump_openapi:
         args.dump_openapi.write_text(openapi_text(app), encoding="utf-8")

@@ -77,7 +77,7 @@ async def run(settings: Settings, catalogue: Catalogue) -> int:
 
     loop = asyncio.get_running_loop()
     intervals = catalogue.endpoints()
-    cache = DiskCache(settings.cache_path, settings.api_url or f"embedded:seed={settings.seed}")
+    cache = DiskCache(settings.cache_path, settings.source)
     store = Store(cache, stale_after=stale_after_for(intervals))
     store.load_from_cache()  # the last picture, at once, marked stale
     source = settings.api_url or EMBEDDED_SOURCE
@@ -103,9 +103,8 @@ async def run(settings: Settings, catalogue: Catalogue) -> int:
     warnings = start_warnings(settings, window)
     try:
         if settings.api_url is None:
-            # One database per seed: a simulated city keeps the seed it was created with.
-            central = EmbeddedCentral(user_data_dir() / f"central-seed{settings.seed}.sqlite", seed=settings.seed,
-                                      speed=settings.speed)
+            central = EmbeddedCentral(user_data_dir() / settings.embedded_db_name, seed=settings.seed,
+                                      speed=settings.speed, start_at=settings.sim_start)
             try:
                 url = await loop.run_in_executor(None, central.start)  # the GUI keeps painting meanwhile
             except EmbeddedCentralError as exc:
@@ -160,8 +159,7 @@ def span_screens(window, *, size_from_screens: bool) -> None:
 def source_key(settings: Settings) -> str:
     """A short name for where the data comes from: warnings and their cursor belong to one source,
     so pointing the cockpit at another API never shows that other city's warnings."""
-    source = settings.api_url or f"embedded:seed={settings.seed}"
-    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(settings.source.encode("utf-8")).hexdigest()[:16]
 
 
 def start_warnings(settings: Settings, window):

@@ -60,6 +60,9 @@ class Simulator:
         if stored_seed is None:
             self._create(conn)
         else:
+            if self._start_at is not None:
+                log.warning("the database continues its own clock; the start instant %s applies only to a new "
+                            "database", iso(self._start_at))
             if stored_seed != self.seed:
                 log.warning("the database holds the city of seed %s; continuing it (seed %s ignored)",
                             stored_seed, self.seed)

@@ -12,10 +12,12 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
 from cockpit.core.client import validate_base_url
+from cockpit.core.formats import parse_city_instant
 from cockpit.core.paths import APP_NAME, user_cache_dir
 
 log = logging.getLogger(__name__)
@@ -41,10 +43,25 @@ class Settings:
     span_screens: bool
     speed: float
     seed: int
+    sim_start: datetime | None  # where the embedded simulated city's clock starts (None: now)
 
     @property
     def has_token(self) -> bool:
         return bool(self.token)
+
+    @property
+    def source(self) -> str:
+        """Where the data comes from: the API's address, or which simulated city."""
+        if self.api_url:
+            return self.api_url
+        start = f":start={self.sim_start.isoformat()}" if self.sim_start else ""
+        return f"embedded:seed={self.seed}{start}"
+
+    @property
+    def embedded_db_name(self) -> str:
+        """One database per simulated city: a city keeps the seed and the start it was created with."""
+        start = f"-start{self.sim_start.strftime('%Y%m%dT%H%M%S%z')}" if self.sim_start else ""
+        return f"central-seed{self.seed}{start}.sqlite"
 
 
 def parse_settings(argv: list[str] | None = None, env: Mapping[str, str] | None = None) -> Settings:
@@ -56,12 +73,15 @@ def parse_settings(argv: list[str] | None = None, env: Mapping[str, str] | None 
         parser.error(f"--ca-bundle: no such file: {args.ca_bundle}")
     if args.api is None and args.ca_bundle:
         parser.error("--ca-bundle needs --api (the embedded central API speaks plain HTTP on loopback)")
+    if args.api and args.sim_start:
+        parser.error("--sim-start sets the embedded simulated city's clock: it does not go with --api")
     token = _token(args.api, env) if args.api else None
     return Settings(
         api_url=args.api, token=token, ca_bundle=args.ca_bundle, screenshot=args.screenshot, size=args.size,
         timeout_s=args.timeout, cache_path=args.cache or user_cache_dir() / "payloads.sqlite",
         display_only=args.display_only, audit_log=args.audit_log, cap_feeds=tuple(args.cap_feed),
-        popup_level=args.popup_level, fullscreen=args.fullscreen, span_screens=args.span_screens, speed=args.speed, seed=args.seed)
+        popup_level=args.popup_level, fullscreen=args.fullscreen, span_screens=args.span_screens,
+        speed=args.speed, seed=args.seed, sim_start=args.sim_start)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -95,6 +115,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="simulated clock speed of the embedded central API (default 1)")
     parser.add_argument("--seed", metavar="S", type=int, default=2026,
                         help="random seed of the embedded simulated Nantong (default 2026)")
+    parser.add_argument("--sim-start", metavar="TIME", type=_instant,
+                        help="start the embedded simulated Nantong at this instant instead of now, "
+                             "e.g. 2028-02-29T23:55 (no offset: the city's time, UTC+8)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     return parser
 
@@ -126,6 +149,13 @@ def _api_url(text: str) -> str:
 def _http_url(text: str) -> str:
     _api_url(text)
     return text.strip()
+
+
+def _instant(text: str) -> datetime:
+    try:
+        return parse_city_instant(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _size(text: str) -> tuple[int, int]:

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
+from datetime import datetime
 from pathlib import Path
 
 READY_LINE = re.compile(r"cockpit-central (?:listening on|already serving this database at) (http://\S+)")
@@ -25,12 +26,16 @@ class EmbeddedCentralError(RuntimeError):
 class EmbeddedCentral:
     """A running `central` child process on a free loopback port."""
 
-    def __init__(self, db: Path, *, seed: int = 2026, speed: float = 1.0, admin_token: str | None = None,
-                 extra_args: tuple[str, ...] = (), startup_timeout: float = 60.0) -> None:
-        self.db = Path(db)
+    def __init__(self, db: Path, *, seed: int = 2026, speed: float = 1.0, start_at: datetime | None = None,
+                 admin_token: str | None = None, extra_args: tuple[str, ...] = (),
+                 startup_timeout: float = 60.0) -> None:
+        """`start_at`: where a new database's simulated clock starts (None: now)."""
+        self.db, self.seed = Path(db), seed
         self.args = [sys.executable, "-m", "central", "--host", "127.0.0.1", "--port", "0",
                      "--db", str(self.db), "--seed", str(seed), "--speed", str(speed), "--exit-with-parent",
                      *extra_args]
+        if start_at is not None:
+            self.args += ["--start-at", start_at.isoformat()]
         if admin_token:
             self.args += ["--admin-token", admin_token]
         self.startup_timeout = startup_timeout

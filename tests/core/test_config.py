@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import keyring
@@ -53,12 +54,23 @@ def test_everything_given(tmp_path):
     (["--screenshot", "shot.jpg"], "give a .png file name"),
     (["--cap-feed", "file:///etc/passwd"], "not an http(s) address"),
     (["--api", "https://x", "--ca-bundle", "/no/such/ca.pem"], "--ca-bundle: no such file"),
+    (["--sim-start", "2027-02-29T08:00"], "expected a date and time"),
+    (["--api", "https://x", "--sim-start", "2028-02-29T23:55"], "does not go with --api"),
 ])
 def test_bad_values_exit_2_with_a_message(argv, says, capsys):
     with pytest.raises(SystemExit) as exited:
         parse_settings(argv, env={})
     assert exited.value.code == 2
     assert says in capsys.readouterr().err
+
+
+def test_a_pinned_simulated_city_is_a_city_of_its_own(tmp_path):
+    now = parse_settings([], env={})
+    assert now.sim_start is None and now.source == "embedded:seed=2026"
+    pinned = parse_settings(["--sim-start", "2028-02-29 23:55", "--seed", "7"], env={})
+    assert pinned.sim_start == datetime(2028, 2, 29, 23, 55, tzinfo=timezone(timedelta(hours=8)))
+    assert pinned.source != now.source  # its own cache and warnings
+    assert pinned.embedded_db_name == "central-seed7-start20280229T235500+0800.sqlite" != now.embedded_db_name
 
 
 def test_version(capsys):

@@ -1,8 +1,10 @@
-"""Chinese number and age formats."""
+"""Chinese number and age formats, and instants in the city's time."""
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cockpit.core.formats import format_age, format_value
+from cockpit.core.formats import CITY_TZ, format_age, format_value, parse_city_instant
 
 
 @pytest.mark.parametrize(("value", "unit", "shown"), [
@@ -38,3 +40,30 @@ def test_format_value(value, unit, shown):
 ])
 def test_format_age(seconds, shown):
     assert format_age(seconds) == shown
+
+
+@pytest.mark.parametrize(("text", "instant"), [
+    ("2028-02-29 23:55", datetime(2028, 2, 29, 15, 55, tzinfo=UTC)),  # no offset: the city's time
+    ("2027-01-01T00:00:30+08:00", datetime(2026, 12, 31, 16, 0, 30, tzinfo=UTC)),
+    ("2026-12-31T16:00:30Z", datetime(2026, 12, 31, 16, 0, 30, tzinfo=UTC)),
+    (" 2027-06-21 ", datetime(2027, 6, 20, 16, 0, tzinfo=UTC)),
+])
+def test_parse_city_instant(text, instant):
+    parsed = parse_city_instant(text)
+    assert parsed == instant and parsed.utcoffset() is not None
+
+
+def test_an_instant_without_offset_is_in_the_city_zone():
+    assert parse_city_instant("2027-01-31 23:50").utcoffset() == timedelta(hours=8) == CITY_TZ.utcoffset(None)
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("2027-02-29 10:00", "expected a date and time"),  # not a leap year
+    ("tomorrow", "expected a date and time"),
+    ("", "expected a date and time"),
+    ("1999-12-31T23:59", "the years 2000 to 2099"),
+    ("2100-01-01T00:00+08:00", "the years 2000 to 2099"),
+])
+def test_a_bad_instant_is_refused_in_words(text, says):
+    with pytest.raises(ValueError, match=says):
+        parse_city_instant(text)
