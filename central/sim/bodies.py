@@ -38,9 +38,10 @@ class View:
         self.conn, self.seed, self.minute = conn, seed, minute
         self.as_of = at_minute(minute)
         self.now_text = iso(self.as_of)
-        last = minute - 1  # the last complete minute
-        self.today = day_key(last)
-        self.day_starts = [day_start(last) - 1440 * k for k in range(RATE_DAYS, 0, -1)]  # complete days
+        # Every minute before `minute` is generated: its local day is today (empty in its first minute),
+        # and the days before it are complete.
+        self.today = day_key(minute)
+        self.day_starts = [day_start(minute) - 1440 * k for k in range(RATE_DAYS, 0, -1)]
         self.days = [day_key(m) for m in self.day_starts]
         self.window_first = self.days[0]
         last_hour = minute // 60 * 60 - 60
