@@ -3,6 +3,7 @@
 #   bash bootstrap.sh run [cockpit args...]   start the cockpit on the embedded simulated Nantong
 #   bash bootstrap.sh test [pytest args...]   run the test suite (offscreen)
 #   bash bootstrap.sh central [args...]       start only the reference central API
+#   bash bootstrap.sh calendar [instants...]  the Qt-free tests with the clock moved (tests/run_at_instants.sh)
 set -euo pipefail
 cd "$(dirname "$0")"
 what="${1:-run}"; shift || true
@@ -20,13 +21,14 @@ if command -v dpkg >/dev/null 2>&1; then
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
-extras="central"; [ "$what" = test ] && extras="test"
+extras="central"; case "$what" in test|calendar) extras="test" ;; esac
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[$extras]"
 
 case "$what" in
   run) exec .venv/bin/cockpit "$@" ;;
   central) exec .venv/bin/cockpit-central "$@" ;;
+  calendar) exec bash tests/run_at_instants.sh "$@" ;;
   test) QT_QPA_PLATFORM=offscreen exec .venv/bin/python -m pytest "$@" ;;
-  *) echo "usage: bash bootstrap.sh run|test|central [args...]" >&2; exit 2 ;;
+  *) echo "usage: bash bootstrap.sh run|test|central|calendar [args...]" >&2; exit 2 ;;
 esac
