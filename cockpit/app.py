@@ -103,8 +103,11 @@ async def run(settings: Settings, catalogue: Catalogue) -> int:
     warnings = start_warnings(settings, window)
     try:
         if settings.api_url is None:
-            central = EmbeddedCentral(user_data_dir() / settings.embedded_db_name, seed=settings.seed,
-                                      speed=settings.speed, start_at=settings.sim_start)
+            db = user_data_dir() / settings.embedded_db_name
+            if settings.sim_start and db.exists():
+                print(f"cockpit: the simulated city started at {settings.sim_start.isoformat()} goes on from "
+                      f"where it stopped; delete {db} to start it at that instant again", file=sys.stderr)
+            central = EmbeddedCentral(db, seed=settings.seed, speed=settings.speed, start_at=settings.sim_start)
             try:
                 url = await loop.run_in_executor(None, central.start)  # the GUI keeps painting meanwhile
             except EmbeddedCentralError as exc:

@@ -159,6 +159,10 @@ class Simulator:
         self._generator = live.Generator(conn, self.seed)
         while self._generated_to < now_min:
             self._generate(conn, min(now_min, self._generated_to + 6 * BATCH_MIN), publish_from=now_min - PUBLISH_MIN)
+        if self._start_at:  # a pinned city begins at its instant once it can answer, whatever its speed
+            self._clock = Clock(time.time(), sim_now, self._speed)
+            with conn:
+                self._save_clock(conn)
         self.backfill_seconds = time.perf_counter() - started
         log.info("backfilled %d simulated days in %.2f s", HISTORY_DAYS, self.backfill_seconds)
 

@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 
 from cockpit.core.client import validate_base_url
-from cockpit.core.formats import parse_city_instant
+from cockpit.core.formats import CITY_TZ, parse_city_instant
 from cockpit.core.paths import APP_NAME, user_cache_dir
 
 log = logging.getLogger(__name__)
@@ -54,13 +54,13 @@ class Settings:
         """Where the data comes from: the API's address, or which simulated city."""
         if self.api_url:
             return self.api_url
-        start = f":start={self.sim_start.isoformat()}" if self.sim_start else ""
+        start = f":start={self.sim_start.astimezone(CITY_TZ).isoformat()}" if self.sim_start else ""
         return f"embedded:seed={self.seed}{start}"
 
     @property
     def embedded_db_name(self) -> str:
         """One database per simulated city: a city keeps the seed and the start it was created with."""
-        start = f"-start{self.sim_start.strftime('%Y%m%dT%H%M%S%z')}" if self.sim_start else ""
+        start = f"-start{self.sim_start.astimezone(CITY_TZ):%Y%m%dT%H%M%S}" if self.sim_start else ""
         return f"central-seed{self.seed}{start}.sqlite"
 
 

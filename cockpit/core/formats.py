@@ -60,14 +60,17 @@ def _trim(value: float, decimals: int, grouped: bool = False) -> str:
 
 def parse_city_instant(text: str) -> datetime:
     """An ISO 8601 instant ("2027-01-01T00:00:30+08:00", "2028-02-29 23:55"); without an offset it is
-    the city's time. Raises ValueError saying what is expected."""
+    the city's time. Returned in the city's time to the whole second, so one instant has one spelling.
+    Raises ValueError saying what is expected."""
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(f"expected a date and time such as 2027-01-01T00:00:30+08:00 or 2028-02-29 23:55 "
                          f"(no offset: the city's time, UTC+8), got {text!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=CITY_TZ)
-    if not FIRST_YEAR <= moment.astimezone(CITY_TZ).year <= LAST_YEAR:
+    try:
+        local = (moment if moment.tzinfo else moment.replace(tzinfo=CITY_TZ)).astimezone(CITY_TZ)
+    except OverflowError:  # an offset that pushes year 1 or 9999 off the calendar
+        local = None
+    if local is None or not FIRST_YEAR <= local.year <= LAST_YEAR:
         raise ValueError(f"the instant must lie in the years {FIRST_YEAR} to {LAST_YEAR}, got {text!r}")
-    return moment
+    return local.replace(microsecond=0)

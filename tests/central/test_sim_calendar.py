@@ -17,7 +17,7 @@ import pytest
 from central.sim import Simulator, rates
 from central.sim.clock import CST, at_minute, day_key, day_start, minute_of
 from central.sim.store import CITY, get_state
-from tests.central.test_sim_bodies import check_block, contract_panels, today_only
+from tests.central.test_sim_bodies import check_block, contract_panels
 
 SEED = 7
 FROZEN = 1e-6  # simulated seconds per real second: the clock stays on its instant during a test
@@ -86,7 +86,7 @@ def test_every_panel_keeps_the_contracts_shape(city_at, panel_id):
     assert datetime.fromisoformat(body["as_of"]) == at.replace(second=0)
     assert {name: block["type"] for name, block in body["blocks"].items()} == contract_panels()[panel_id][2]
     for name, block in body["blocks"].items():
-        check_block(name, block)
+        check_block(name, block, at.hour)  # today's blocks must be filled but in the small hours
 
 
 def test_series_run_over_consecutive_days_hours_and_quarters(city_at):
@@ -114,17 +114,6 @@ def test_series_run_over_consecutive_days_hours_and_quarters(city_at):
                 assert quarters == list(range(quarters[0], quarters[0] + len(x))), (panel, name)
                 assert quarters[-1] == at.year * 4 + (at.month - 1) // 3 - 1, (panel, name)
     assert found == {"hour", "day", "quarter"}
-
-
-def test_todays_blocks_fill_as_the_day_goes_on(city_at):
-    """Today's rankings and shares may be empty only in the first minutes after midnight."""
-    at, sim, _ = city_at
-    if at.hour < 1:
-        pytest.skip("the first hour of a day")
-    for panel in contract_panels():
-        for name, block in sim.panel(panel)["blocks"].items():
-            if today_only(block) and block["type"] in ("ranking", "shares"):
-                assert any(item["value"] > 0 for item in block["items"]), (panel, name)
 
 
 def test_the_situation_adds_up_on_any_day(city_at):

@@ -9,8 +9,9 @@ from collections import Counter
 import pytest
 import requests
 
-from central.sim import city, rates
-from central.sim.store import get_state
+from central.sim import HISTORY_DAYS, city, rates
+from central.sim.clock import day_key
+from central.sim.store import CITY, get_state
 
 DOMAINS = ("党建引领", "经济发展", "社会治理", "政务服务", "公共安全", "城市运行")
 
@@ -67,8 +68,16 @@ def test_published_figures_appear_on_their_panels(central_session):
     exchange = kpis(central_session, "data_exchange")
     assert (exchange["departments"], exchange["counties"]) == (65, 10)
     assert exchange["resources"] >= 5000
-    # 30.4 billion stored (亿条) when today began, give or take a month's noise, plus today's exchange (万条)
-    assert exchange["stored"] == pytest.approx(304 + exchange["today"] / 1e4, abs=1)
+    # 30.4 billion stored (亿条) when the city was created, give or take its month of history, plus what
+    # it has exchanged since
+    conn = sqlite3.connect(f"file:{central_session.db}?mode=ro", uri=True)
+    try:
+        created = day_key(get_state(conn, "history_start") + HISTORY_DAYS * 1440)
+        since = conn.execute("SELECT COALESCE(SUM(value), 0) FROM sim_daily WHERE metric = 'exchange' "
+                             "AND town = ? AND day >= ?", (CITY, created)).fetchone()[0]
+    finally:
+        conn.close()
+    assert exchange["stored"] == pytest.approx(304 + since / 1e8, abs=1)
     last_24h = get(central_session, "/api/v1/panels/data_exchange")["blocks"]["exchange_24h"]["lines"][0]["values"]
     assert sum(last_24h) == pytest.approx(40_000, rel=0.1)  # 万条: 400 million records a day
     app = kpis(central_session, "baitong_app")

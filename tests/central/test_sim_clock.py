@@ -42,6 +42,15 @@ def state(path: Path, key: str):
         conn.close()
 
 
+def test_a_pinned_city_begins_at_its_instant_whatever_its_speed(tmp_path):
+    """The backfill takes a second or two of real time; at 100x that must not carry the city past its start."""
+    sim = started(tmp_path / "fast.sqlite", speed=100.0)
+    try:
+        assert timedelta(0) <= sim.now() - START < timedelta(seconds=30)
+    finally:
+        sim.stop()
+
+
 def test_same_seed_and_time_give_the_same_city_and_another_seed_another(tmp_path):
     first = started(tmp_path / "a.sqlite")
     try:

@@ -70,7 +70,9 @@ def test_a_pinned_simulated_city_is_a_city_of_its_own(tmp_path):
     pinned = parse_settings(["--sim-start", "2028-02-29 23:55", "--seed", "7"], env={})
     assert pinned.sim_start == datetime(2028, 2, 29, 23, 55, tzinfo=timezone(timedelta(hours=8)))
     assert pinned.source != now.source  # its own cache and warnings
-    assert pinned.embedded_db_name == "central-seed7-start20280229T235500+0800.sqlite" != now.embedded_db_name
+    assert pinned.embedded_db_name == "central-seed7-start20280229T235500.sqlite" != now.embedded_db_name
+    same = parse_settings(["--sim-start", "2028-02-29T15:55:00.4Z", "--seed", "7"], env={})  # one instant, one city
+    assert (same.source, same.embedded_db_name) == (pinned.source, pinned.embedded_db_name)
 
 
 def test_version(capsys):

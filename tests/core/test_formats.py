@@ -53,8 +53,9 @@ def test_parse_city_instant(text, instant):
     assert parsed == instant and parsed.utcoffset() is not None
 
 
-def test_an_instant_without_offset_is_in_the_city_zone():
+def test_an_instant_is_given_back_in_the_city_zone_to_the_second():
     assert parse_city_instant("2027-01-31 23:50").utcoffset() == timedelta(hours=8) == CITY_TZ.utcoffset(None)
+    assert parse_city_instant("2027-01-31T15:50:00.9Z").isoformat() == "2027-01-31T23:50:00+08:00"
 
 
 @pytest.mark.parametrize(("text", "says"), [
@@ -62,6 +63,8 @@ def test_an_instant_without_offset_is_in_the_city_zone():
     ("tomorrow", "expected a date and time"),
     ("", "expected a date and time"),
     ("1999-12-31T23:59", "the years 2000 to 2099"),
+    ("9999-12-31T23:59:59-14:00", "the years 2000 to 2099"),  # past the calendar's end in the city's zone
+    ("0001-01-01T00:00+09:00", "the years 2000 to 2099"),
     ("2100-01-01T00:00+08:00", "the years 2000 to 2099"),
 ])
 def test_a_bad_instant_is_refused_in_words(text, says):

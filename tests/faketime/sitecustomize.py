@@ -1,4 +1,4 @@
-"""Loaded (through PYTHONPATH) by every Python process of a run under libfaketime; see tests/at_instant.sh.
+"""Loaded (through PYTHONPATH) by every Python process of a run under libfaketime; see tests/run_at_instants.sh.
 
 libfaketime 0.9.10 (Debian 12) breaks `time.sleep` on Python 3.11+ when the monotonic clock is kept
 real: Python sleeps with clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME), libfaketime shifts that
