@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from central.sim import Simulator, rates
+from central.sim import HISTORY_DAYS, Simulator, rates
 from central.sim.clock import CST, at_minute, day_key, day_start, minute_of
 from central.sim.store import CITY, get_state
 from tests.central.test_sim_bodies import check_block, contract_panels
@@ -53,7 +53,7 @@ def test_the_clock_starts_at_the_pinned_instant(city_at):
     conn = sqlite3.connect(path)
     try:
         assert get_state(conn, "generated_to") == minute_of(at)
-        assert get_state(conn, "history_start") == day_start(minute_of(at)) - 30 * 1440  # 30 whole local days
+        assert get_state(conn, "history_start") == day_start(minute_of(at)) - HISTORY_DAYS * 1440  # whole local days
     finally:
         conn.close()
 
@@ -68,12 +68,12 @@ def test_a_month_of_the_hotline_is_what_the_calendar_expects(city_at):
         by_day = dict(conn.execute("SELECT day, value FROM sim_daily WHERE metric = 'calls' AND town = ?", (CITY,)))
     finally:
         conn.close()
-    whole_days = [day_key(first + 1440 * k) for k in range(30)]
+    whole_days = [day_key(first + 1440 * k) for k in range(HISTORY_DAYS)]
     assert set(by_day) <= {*whole_days, day_key(last)}, "calls counted on days outside the history"
     month = sum(by_day.get(day, 0) for day in whole_days)
-    expected = expected_hotline(first, first + 30 * 1440)
+    expected = expected_hotline(first, first + HISTORY_DAYS * 1440)
     assert month == pytest.approx(expected, abs=6 * math.sqrt(expected) + 0.01 * expected)
-    assert 1_500 * 30 < month < 4_000 * 30
+    assert 1_500 * HISTORY_DAYS < month < 4_000 * HISTORY_DAYS
     today = by_day.get(day_key(last), 0)
     expected_today = expected_hotline(day_start(last), last)
     assert today == pytest.approx(expected_today, abs=6 * math.sqrt(expected_today) + 5)
@@ -86,7 +86,7 @@ def test_every_panel_keeps_the_contracts_shape(city_at, panel_id):
     assert datetime.fromisoformat(body["as_of"]) == at.replace(second=0)
     assert {name: block["type"] for name, block in body["blocks"].items()} == contract_panels()[panel_id][2]
     for name, block in body["blocks"].items():
-        check_block(name, block, at.hour)  # today's blocks must be filled but in the small hours
+        check_block(name, block, at.hour)  # today's blocks are filled except in the small hours
 
 
 def test_series_run_over_consecutive_days_hours_and_quarters(city_at):
