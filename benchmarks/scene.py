@@ -14,7 +14,7 @@ from functools import cache
 
 import shapely
 
-from cockpit.core import geo
+from kernel import geo
 
 EVENTS = 3000
 DRILL_COUNTY = "320612"  # 通州区: the county with the most grid cells (1,030)

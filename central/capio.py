@@ -1,4 +1,4 @@
-"""CAP 1.2 in and out of the warnings feed (the parsing and writing live in cockpit.core.cap)."""
+"""CAP 1.2 in and out of the warnings feed (the parsing and writing live in kernel.cap)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from shapely.geometry import Polygon
 
 from central import warnings
 from central.places import place
-from cockpit.core.cap import LEVEL_BY_SEVERITY, CapAlert, CapArea, CapInfo, CapReference, build_cap
+from kernel import levels
+from kernel.cap import CapAlert, CapArea, CapInfo, CapReference, build_cap
+from kernel.clock import city_text
 
 # How our own messages carry what CAP has no element for (read back on ingestion).
 ITEM_CODE = "nantong:item"
@@ -36,7 +38,7 @@ def ingest(conn: sqlite3.Connection, alert: CapAlert, *, now: datetime) -> tuple
     refs = [{"sender": r.sender, "identifier": r.identifier, "sent": r.sent} for r in alert.references]
     with warnings.transaction(conn):
         existing = conn.execute("SELECT seq FROM warnings WHERE identifier = ? AND sender = ? AND sent = ?",
-                                (alert.identifier, alert.sender, warnings.cst_text(alert.sent))).fetchone()
+                                (alert.identifier, alert.sender, city_text(alert.sent))).fetchone()
         if existing is not None:
             return warnings.get_warning(conn, existing["seq"], now=now), False  # type: ignore[return-value]
         referenced = [row for ref in refs if (row := warnings.find_message(conn, **ref)) is not None]
@@ -67,8 +69,8 @@ def _fields(alert: CapAlert, referenced: list[sqlite3.Row]) -> dict[str, Any]:
                           "here, so there is nothing to show")
     return {
         **base,
-        "identifier": alert.identifier, "sender": alert.sender, "sent": warnings.cst_text(alert.sent),
-        "cap_sent": alert.sent_text or warnings.cst_text(alert.sent), "status": alert.status,
+        "identifier": alert.identifier, "sender": alert.sender, "sent": city_text(alert.sent),
+        "cap_sent": alert.sent_text or city_text(alert.sent), "status": alert.status,
         "msg_type": alert.msg_type,
         "refs": [{"sender": r.sender, "identifier": r.identifier, "sent": r.sent} for r in alert.references],
         "source": "cap", "state": "cancelled" if alert.msg_type == "Cancel" else "active",
@@ -87,14 +89,14 @@ def _from_info(info: CapInfo) -> dict[str, Any]:
     category = info.category[0] if info.category else "Other"
     known = place(adcode)
     return {
-        "severity": LEVEL_BY_SEVERITY.get(info.severity, "blue"),  # Unknown is shown at the lowest level
+        "severity": levels.from_severity(info.severity) or "blue",  # Unknown is shown at the lowest level
         "cap_severity": info.severity, "urgency": info.urgency, "certainty": info.certainty,
         "language": info.language, "category": category, "event": info.event,
         "headline": info.headline or info.event, "description": info.description,
         "instruction": info.instruction,
         "item_code": codes.get(ITEM_CODE, ""), "item_name": params.get(ITEM_NAME, info.event),
         "domain": params.get(DOMAIN, DOMAIN_BY_CATEGORY.get(category, "公共安全")),
-        "expires": warnings.cst_text(info.expires) if info.expires else None,
+        "expires": city_text(info.expires) if info.expires else None,
         "area_name": area.description if area else (known.name if known else ""),
         "adcode": adcode, "polygon": polygon, "circle": circle, "lon": lon, "lat": lat,
     }

@@ -6,7 +6,7 @@ import sqlite3
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from central.warnings import CST, cst_text
+from kernel.clock import CITY_TZ, city_text
 
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
@@ -35,9 +35,9 @@ def requests(conn: sqlite3.Connection, *, now: datetime, service_request_id: str
         end = _moment(end_date, "end_date", end_of_day=True) if end_date else now
         start = _moment(start_date, "start_date", end_of_day=False) if start_date else end - DEFAULT_WINDOW
         if start > end:
-            raise Open311Error(f"start_date ({start_date or cst_text(start)}) is after end_date "
-                               f"({end_date or cst_text(end)})")
-        where, args = ["r.requested_datetime >= ?", "r.requested_datetime <= ?"], [cst_text(start), cst_text(end)]
+            raise Open311Error(f"start_date ({start_date or city_text(start)}) is after end_date "
+                               f"({end_date or city_text(end)})")
+        where, args = ["r.requested_datetime >= ?", "r.requested_datetime <= ?"], [city_text(start), city_text(end)]
         if service_code:
             codes = _list(service_code)
             where.append(f"r.service_code IN ({', '.join('?' * len(codes))})")
@@ -82,7 +82,7 @@ def _moment(text: str, name: str, *, end_of_day: bool) -> datetime:
     try:
         if len(text.strip()) == 10:
             day = date.fromisoformat(text.strip())
-            return datetime.combine(day, time.max.replace(microsecond=0) if end_of_day else time.min, CST)
+            return datetime.combine(day, time.max.replace(microsecond=0) if end_of_day else time.min, CITY_TZ)
         text = text.strip()
         if "T" in text:  # an unescaped "+08:00" in a query string arrives as " 08:00"
             text = text.replace(" ", "+")
@@ -90,4 +90,4 @@ def _moment(text: str, name: str, *, end_of_day: bool) -> datetime:
     except ValueError:
         raise Open311Error(f"{name} {text!r} is not a date like 2026-11-24 or a time like "
                            "2026-11-24T20:15:00+08:00") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=CST)
+    return moment if moment.tzinfo else moment.replace(tzinfo=CITY_TZ)

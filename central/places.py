@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from cockpit.core import geo
+from kernel import geo
 
 
 @dataclass(frozen=True)

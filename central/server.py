@@ -34,9 +34,9 @@ from fastapi.responses import JSONResponse
 from central import capio, models, open311, warnings
 from central.db import Database, SchemaTooNewError
 from central.http import ApiError, ETagMiddleware, Guard, install_error_handlers
-from cockpit.core import geo
-from cockpit.core.cap import MAX_CAP_BYTES, CapError, parse_cap
-from cockpit.core.formats import parse_city_instant
+from kernel import geo
+from kernel.cap import MAX_CAP_BYTES, CapError, parse_cap
+from kernel.clock import CITY_TZ, city_text, instant_argument
 
 log = logging.getLogger("central")
 API_VERSION = "1"
@@ -58,7 +58,7 @@ class Settings:
 
 
 def now_text() -> str:
-    return datetime.now(warnings.CST).isoformat(timespec="seconds")
+    return datetime.now(CITY_TZ).isoformat(timespec="seconds")
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -101,7 +101,7 @@ def _sim(request: Request) -> Any:
 
 
 def _sim_text(request: Request) -> str:
-    return warnings.cst_text(_sim(request).now())
+    return city_text(_sim(request).now())
 
 
 def _conn(request: Request) -> Any:
@@ -336,7 +336,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", type=Path, default=Path("central.sqlite"), help="SQLite file (created if missing)")
     parser.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
     parser.add_argument("--seed", type=int, default=2026, help="seed of the simulated city")
-    parser.add_argument("--start-at", metavar="TIME", type=_instant,
+    parser.add_argument("--start-at", metavar="TIME", type=instant_argument,
                         help="where a new database's simulated clock starts, e.g. 2028-02-29T23:55 "
                              "(no offset: the city's time, UTC+8; default: now); an existing database "
                              "continues its own clock")
@@ -346,13 +346,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--exit-with-parent", action="store_true",
                         help="stop when the process that started this one dies (the cockpit's embedded default)")
     return parser
-
-
-def _instant(text: str) -> datetime:
-    try:
-        return parse_city_instant(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def openapi_text(app: FastAPI) -> str:

@@ -17,30 +17,22 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from cockpit.core.cap import LEVEL_NAMES, SEVERITY_BY_LEVEL
+from kernel import levels
+from kernel.clock import city_text
 
-CST = timezone(timedelta(hours=8))
 SENDER = "cockpit-central@nantong.gov.cn"
 SENDER_NAME = "南通市市域治理现代化指挥中心"
 STATES = ("active", "updated", "cancelled", "expired")
 SOURCES = ("simulator", "cap", "drill")
-URGENCY_BY_LEVEL = {"red": "Immediate", "orange": "Immediate", "yellow": "Expected", "blue": "Future"}
 CATEGORY_BY_DOMAIN = {"社会治理": "Security", "公共安全": "Safety", "城市运行": "Infra"}  # others: "Other"
 _ID = re.compile(r"W(\d{1,12})")
 
 
 class CursorError(ValueError):
     """A feed cursor this server cannot continue from; the text says why."""
-
-
-def cst_text(moment: datetime) -> str:
-    """The one stored time form: +08:00, whole seconds (so stored times compare as strings)."""
-    if moment.tzinfo is None:
-        raise ValueError(f"the time {moment} has no time-zone offset")
-    return moment.astimezone(CST).isoformat(timespec="seconds")
 
 
 def warning_id(seq: int) -> str:
@@ -137,8 +129,8 @@ def publish_warning(conn: sqlite3.Connection, *, severity: str, headline: str, a
     Thread-safe: give it the calling thread's connection. It commits, unless the
     caller already holds a transaction open (then the caller commits).
     """
-    if severity not in SEVERITY_BY_LEVEL:
-        raise ValueError(f"severity must be one of {', '.join(SEVERITY_BY_LEVEL)}, not {severity!r}")
+    if severity not in levels.RANK:
+        raise ValueError(f"severity must be one of {', '.join(levels.CODES)}, not {severity!r}")
     if source not in SOURCES:
         raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
     try:
@@ -146,14 +138,14 @@ def publish_warning(conn: sqlite3.Connection, *, severity: str, headline: str, a
     except (KeyError, TypeError):
         raise ValueError("each reference must be a dict with sender, identifier and sent") from None
     fields = {
-        "identifier": None, "sender": SENDER, "sent": cst_text(sent), "cap_sent": cst_text(sent),
+        "identifier": None, "sender": SENDER, "sent": city_text(sent), "cap_sent": city_text(sent),
         "status": "Exercise" if source == "drill" else "Actual", "msg_type": msg_type,
-        "refs": refs, "severity": severity, "cap_severity": SEVERITY_BY_LEVEL[severity],
-        "urgency": URGENCY_BY_LEVEL[severity], "certainty": "Likely", "language": "zh-CN",
+        "refs": refs, "severity": severity, "cap_severity": levels.of(severity).severity,
+        "urgency": levels.of(severity).urgency, "certainty": "Likely", "language": "zh-CN",
         "category": CATEGORY_BY_DOMAIN.get(domain, "Other"), "event": item_name or headline,
         "headline": headline, "description": description, "instruction": instruction,
         "item_code": item_code, "item_name": item_name, "domain": domain,
-        "expires": cst_text(expires) if expires else None, "area_name": area_name, "adcode": adcode,
+        "expires": city_text(expires) if expires else None, "area_name": area_name, "adcode": adcode,
         "polygon": [[float(x), float(y)] for x, y in polygon] if polygon else None, "circle": None,
         "lon": lon, "lat": lat, "source": source, "state": "cancelled" if msg_type == "Cancel" else "active",
     }
@@ -184,7 +176,7 @@ def insert_warning(conn: sqlite3.Connection, fields: dict[str, Any]) -> int:
 def find_message(conn: sqlite3.Connection, *, sender: str, identifier: str, sent: str) -> sqlite3.Row | None:
     """The message CAP names by (sender, identifier, sent); `sent` in any offset."""
     try:
-        key = cst_text(datetime.fromisoformat(sent))
+        key = city_text(datetime.fromisoformat(sent))
     except ValueError:
         return None
     return conn.execute("SELECT * FROM warnings WHERE identifier = ? AND sender = ? AND sent = ?",
@@ -264,7 +256,7 @@ def last_seq(conn: sqlite3.Connection) -> int:
 def active_warnings(conn: sqlite3.Connection, *, now: datetime) -> list[dict[str, Any]]:
     """Warnings in force at `now` (simulated clock), newest first: for /situation."""
     rows = conn.execute("SELECT * FROM warnings WHERE state = 'active' AND (expires IS NULL OR expires > ?) "
-                        "ORDER BY seq DESC", (cst_text(now),)).fetchall()
+                        "ORDER BY seq DESC", (city_text(now),)).fetchall()
     acks = _acks(conn, [row["seq"] for row in rows])
     return [_as_json(row, acks.get(row["seq"], []), now) for row in rows]
 
@@ -281,7 +273,7 @@ def _acks(conn: sqlite3.Connection, seqs: list[int]) -> dict[int, list[dict[str,
 
 
 def state_at(row: sqlite3.Row, now: datetime) -> str:
-    if row["state"] == "active" and row["expires"] is not None and row["expires"] <= cst_text(now):
+    if row["state"] == "active" and row["expires"] is not None and row["expires"] <= city_text(now):
         return "expired"
     return row["state"]
 
@@ -294,7 +286,7 @@ def _as_json(row: sqlite3.Row, acks: list[dict[str, str]], now: datetime) -> dic
         "msg_type": row["msg_type"],
         "references": json.loads(row["refs"]),
         "severity": row["severity"],
-        "severity_name": LEVEL_NAMES[row["severity"]],
+        "severity_name": levels.of(row["severity"]).name,
         "cap_severity": row["cap_severity"],
         "urgency": row["urgency"],
         "certainty": row["certainty"],

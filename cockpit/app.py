@@ -171,14 +171,15 @@ def start_warnings(settings: Settings, window):
     It starts before the central API is known so that CAP feeds and the stored, unacknowledged
     warnings show even while the central API is away; the central feed joins when it answers."""
     from cockpit.core.alerts import AuditLog, CapFeed, Inbox, WarningService
-    from cockpit.core.alerts.rules import ReminderPolicy, popup_levels
+    from cockpit.core.alerts.rules import ReminderPolicy
     from cockpit.views.warnings import WarningCenter
+    from kernel import levels
 
     service = WarningService(
         Inbox(user_data_dir() / f"warnings-{source_key(settings)}.sqlite"),
         feeds=tuple(CapFeed(feed, ca_bundle=settings.ca_bundle) for feed in settings.cap_feeds),
         audit=AuditLog(settings.audit_log) if settings.audit_log else None,
-        policy=ReminderPolicy(popup_levels=popup_levels(settings.popup_level)))
+        policy=ReminderPolicy(popup_levels=levels.at_least(settings.popup_level)))
     center = WarningCenter(window, service, display_only=settings.display_only, scale=window.scale,
                            sounds=settings.screenshot is None)
     window.set_warning_list(center.history)

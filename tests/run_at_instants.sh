@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Qt-free tests (tests/central, tests/core) with the wall clock of the whole process tree moved by
+# The Qt-free tests (tests/kernel, tests/central, tests/core) with the wall clock of the whole process tree moved by
 # libfaketime, so a date-dependent test fails here and not on some day in CI. Monotonic clocks stay real.
 #   bash tests/run_at_instants.sh                      the four awkward instants below
 #   bash tests/run_at_instants.sh 2028-02-29T23:55+08:00 ...   any instants GNU date reads
@@ -30,5 +30,5 @@ for instant in "${instants[@]}"; do
   # instead of starting again at the instant; tests/faketime works around libfaketime's broken sleep.
   PYTHONPATH="$PWD/tests/faketime${PYTHONPATH:+:$PYTHONPATH}" FAKETIME_DONT_RESET=1 FAKETIME_DONT_FAKE_MONOTONIC=1 \
     QT_QPA_PLATFORM=offscreen faketime -f "@$local_time" \
-    .venv/bin/python -m pytest tests/central tests/core -q -p no:cacheprovider
+    .venv/bin/python -m pytest tests/kernel tests/central tests/core -q -p no:cacheprovider
 done

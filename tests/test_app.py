@@ -14,7 +14,7 @@ from PySide6.QtGui import QImage
 
 from cockpit import app
 from cockpit.core.catalogue import load_catalogue
-from cockpit.core.paths import resource
+from kernel.paths import resource
 
 REPO = Path(__file__).resolve().parents[1]
 

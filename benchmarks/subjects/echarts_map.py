@@ -23,14 +23,14 @@ import numpy as np
 
 from benchmarks.scene import LABEL, UNIT, polygons_of, rings_of, scene
 from benchmarks.timing import Plan, Record, subject_main
-from cockpit.core import geo
-from cockpit.core.paths import resource
+from kernel import geo, levels
+from kernel.paths import resource
 
 SUBJECT = "echarts"
 HERE = Path(__file__).resolve().parent
 ECHARTS = HERE.parent / "peers" / "node_modules" / "echarts" / "dist" / "echarts.min.js"
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-LEVELS = ("normal", "blue", "yellow", "orange", "red")
+LEVELS = tuple(reversed(levels.POINT_CODES))  # drawing order: the most urgent on top
 
 
 def browser() -> str | None:

@@ -18,8 +18,8 @@ import numpy as np
 
 from benchmarks.scene import LABEL, UNIT, polygons_of, rings_of, scene
 from benchmarks.timing import Plan, Record, sample, subject_main
-from cockpit.core import geo
-from cockpit.core.paths import resource
+from kernel import geo
+from kernel.paths import resource
 
 FONT_FAMILY = "Noto Sans SC"
 FONT_FILES = ("NotoSansSC-Regular.subset.ttf", "NotoSansSC-Bold.subset.ttf")

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from central.sim import bodies, city, history, live, world
+from central.sim import bodies, city, history, live, panels, world
 from central.sim.clock import MAX_CATCH_UP_MIN, Clock, at_minute, day_start, iso, minute_of
 from central.sim.store import Connections, Counters, get_state, prepare, prune, set_state
 
@@ -103,7 +103,7 @@ class Simulator:
     def meta(self) -> dict[str, Any]:
         return {
             "domains": list(city.DOMAINS),
-            "panels": [{"id": pid, "domain": domain, "title": title} for pid, domain, title in city.PANELS],
+            "panels": [{"id": p.id, "domain": p.domain, "title": p.title} for p in panels.PANELS.values()],
             "counts": bodies.counts(),
         }
 
@@ -111,9 +111,9 @@ class Simulator:
         return self._cached("situation", bodies.situation)
 
     def panel(self, panel_id: str) -> dict[str, Any] | None:
-        if panel_id not in bodies.PANEL_IDS:
+        if panel_id not in panels.PANELS:
             return None
-        return self._cached(panel_id, lambda view: bodies.panel(view, panel_id))
+        return self._cached(panel_id, lambda view: panels.body(view, panel_id))
 
     def _cached(self, key: str, build) -> dict[str, Any]:
         """Bodies change when a simulated minute is generated or a warning is published (a drill, a CAP

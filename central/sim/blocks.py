@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-LEVELS = ("red", "orange", "yellow", "blue", "normal")
+from kernel import levels
+
 MAX_TABLE_ROWS = 50
 
 
@@ -55,7 +56,7 @@ def table(label: str, columns: Sequence[tuple[str, str, str | None]], rows: Iter
 
 def point(point_id: str, name: str, lon: float, lat: float, level: str, value: float | None = None,
           adcode: str | None = None) -> dict[str, Any]:
-    assert level in LEVELS, level
+    assert level in levels.POINT_CODES, level
     item: dict[str, Any] = {"id": point_id, "name": name, "lon": lon, "lat": lat, "level": level}
     if value is not None:
         item["value"] = value

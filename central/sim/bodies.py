@@ -1,4 +1,4 @@
-"""Reading the simulated city back out of SQLite: meta counts, the situation map, panel dispatch."""
+"""Reading the simulated city back out of SQLite: meta counts, the situation map, and the View builders read."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from central.sim import blocks, city
 from central.sim.clock import at_minute, day_key, day_start, iso
 from central.sim.store import CITY, get_state
 from central.sim.world import town_index, towns
-from cockpit.core import geo
+from central.warnings import active_warnings
+from kernel import geo
 
 RATE_DAYS = 30  # closure and satisfaction are over the last 30 days
 MAX_EVENTS = 3000
@@ -186,8 +187,6 @@ def _figures(parts: list[dict[str, float]]) -> dict[str, float]:
 
 
 def situation(view: View) -> dict[str, Any]:
-    from central.warnings import active_warnings  # the server's feed
-
     active = active_warnings(view.conn, now=view.as_of)
     raw = _town_figures(view, active)
     regions, county_parts = [], defaultdict(list)
@@ -237,24 +236,6 @@ def _events(view: View) -> list[dict[str, Any]]:
                "state": "overdue" if r[6] <= view.now_text else "open"} for r in requests]
     found.sort(key=lambda e: e["time"], reverse=True)
     return found[:MAX_EVENTS]
-
-
-# ------------------------------------------------------------------ panels
-
-def _builders() -> dict[str, Any]:
-    from central.sim import panels
-
-    return panels.BUILDERS
-
-
-PANEL_IDS = frozenset(pid for pid, _, _ in city.PANELS)
-_PANEL_INFO = {pid: (domain, title) for pid, domain, title in city.PANELS}
-
-
-def panel(view: View, panel_id: str) -> dict[str, Any]:
-    domain, title = _PANEL_INFO[panel_id]
-    return {"id": panel_id, "domain": domain, "title": title, "as_of": view.now_text,
-            "blocks": _builders()[panel_id](view)}
 
 
 def town_name(adcode: str) -> str:

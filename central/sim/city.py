@@ -1,4 +1,4 @@
-"""The simulated Nantong's fixed catalogues: domains, panels, departments, services, warning items.
+"""The simulated Nantong's fixed catalogues: domains, departments, services, warning items.
 
 Counts follow the published facts (1+10+96 command centres, 65 departments,
 100 warning items, 78 hotlines merged into 12345); names are plausible where
@@ -10,28 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from cockpit.core import geo
+from kernel import geo
 
 DOMAINS = ("党建引领", "经济发展", "社会治理", "政务服务", "公共安全", "城市运行")
-
-PANELS = (
-    ("party_grid", "党建引领", "党建引领网格"),
-    ("party_volunteer", "党建引领", "党员志愿服务"),
-    ("economy", "经济发展", "经济运行"),
-    ("building_economy", "经济发展", "楼宇经济"),
-    ("enterprise_service", "经济发展", '企业服务"一企来"'),
-    ("grid_management", "社会治理", "网格化服务管理"),
-    ("dispute_resolution", "社会治理", "矛盾纠纷化解"),
-    ("group_rental", "社会治理", "群租房治理"),
-    ("hotline_12345", "政务服务", "12345政务热线"),
-    ("baitong_app", "政务服务", "南通百通App"),
-    ("accountability", "政务服务", "行政问效"),
-    ("hazchem", "公共安全", "危化品全流程监管"),
-    ("video_surveillance", "公共安全", "雪亮工程视频监控"),
-    ("flood_control", "公共安全", "防汛防台应急"),
-    ("yangtze_eco", "城市运行", "长江生态眼"),
-    ("data_exchange", "城市运行", "数据共享交换"),
-)
 
 DEPARTMENTS = (
     "市委组织部", "市委宣传部", "市委政法委", "市委统战部", "市发展改革委", "市教育局", "市科技局",

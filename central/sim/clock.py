@@ -9,23 +9,22 @@ minutes, numbered from the Unix epoch.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-CST = timezone(timedelta(hours=8), "Asia/Shanghai")
+from kernel.clock import CITY_TZ, city_text
+
 MAX_CATCH_UP_MIN = 24 * 60  # after a long stop, at most one simulated day is caught up
 
 
 def at_minute(minute: int) -> datetime:
-    return datetime.fromtimestamp(minute * 60, CST)
+    return datetime.fromtimestamp(minute * 60, CITY_TZ)
 
 
 def minute_of(moment: datetime) -> int:
     return int(moment.timestamp() // 60)
 
 
-def iso(moment: datetime) -> str:
-    """The one stored form: +08:00, whole seconds (stored times compare as strings)."""
-    return moment.astimezone(CST).isoformat(timespec="seconds")
+iso = city_text  # the one stored form (kernel.clock)
 
 
 def iso_minute(minute: int, seconds: float = 0.0) -> str:
@@ -61,7 +60,7 @@ class Clock:
         return self.sim_anchor + ((time.time() if real is None else real) - self.real_anchor) * self.speed
 
     def now(self) -> datetime:
-        return datetime.fromtimestamp(self.sim_seconds(), CST)
+        return datetime.fromtimestamp(self.sim_seconds(), CITY_TZ)
 
     def rebased(self, speed: float) -> Clock:
         """The same simulated instant now, running at a new speed from here on."""

@@ -21,6 +21,7 @@ from central.sim.clock import at_minute, day_key, day_start, hour_key, iso
 from central.sim.store import CITY, Counters, apply_due
 from central.sim.weather import WEATHER_ITEMS, weather_at
 from central.sim.world import TownInfo, pick_town, point_in, town_index
+from kernel import levels
 
 CLOSURE = 0.9725  # share of requests closed in their first weeks (the rest drag on): ~96.85 % over time
 RATED, SATISFIED = 0.72, 0.9443
@@ -246,7 +247,7 @@ class Generator:
                 "lat": point[1], "item_code": item.code, "item_name": item.name, "domain": item.domain,
                 "sent": sent, "expires": sent + timedelta(hours=hours), "area_name": area,
                 "description": f"{detail}预警项“{item.name}”（{item.code}）在{area}触发，{item.domain}领域研判为"
-                               f"{LEVEL_WORDS[level]}级别。",
+                               f"{levels.of(level).name}级别。",
                 "instruction": INSTRUCTIONS[level]}
 
 
@@ -280,7 +281,6 @@ HAPPENINGS = (
 
 
 STORM = city.STORM_GRID_EVENT
-LEVEL_WORDS = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}
 INSTRUCTIONS = {
     "red": "立即启动应急响应，属地与相关部门负责人赶赴现场，每30分钟报告一次进展。",
     "orange": "相关部门1小时内到场核查处置，指挥中心跟踪督办。",

@@ -14,7 +14,7 @@ import numpy as np
 import shapely
 
 from central.sim import city
-from cockpit.core import geo
+from kernel import geo
 
 POOL = 400  # candidate points per town; events take one of them, so all lie inside the town cell
 

@@ -16,7 +16,8 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF, QStaticText,
 
 from cockpit.charts import palette
 from cockpit.charts.base import BlockError, Canvas, Chart, items_of, number, shown
-from cockpit.core.formats import CITY_TZ, format_value
+from cockpit.core.formats import format_value
+from kernel.clock import CITY_TZ
 
 HOUR, DAY = 3600, 86400
 TIME_STEPS = (HOUR, 2 * HOUR, 3 * HOUR, 4 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY, 14 * DAY,

@@ -24,15 +24,6 @@ BAD = "#ff5a5a"
 # Series colours: distinct on a dark ground, the first is the accent.
 SERIES = ("#39d0ff", "#ffc53d", "#35d49a", "#ff7a8a", "#b68cff", "#4f8cff", "#ff9f45", "#7ee8fa")
 
-# Warning levels: 红/橙/黄/蓝 = CAP Extreme/Severe/Moderate/Minor.
-LEVELS = {
-    "red": ("#ff3b3b", "红色"),
-    "orange": ("#ff8c1a", "橙色"),
-    "yellow": ("#ffd21f", "黄色"),
-    "blue": ("#2f8cff", "蓝色"),
-    "normal": ("#39d0ff", "正常"),
-}
-
 DOMAIN_COLOURS = {
     "党建引领": "#ff5a5a",
     "经济发展": "#ffc53d",
@@ -41,14 +32,6 @@ DOMAIN_COLOURS = {
     "公共安全": "#ff8c1a",
     "城市运行": "#b68cff",
 }
-
-
-def level_colour(level: str) -> str:
-    return LEVELS.get(level, LEVELS["normal"])[0]
-
-
-def level_name(level: str) -> str:
-    return LEVELS.get(level, LEVELS["normal"])[1]
 
 
 def series_colour(index: int) -> QColor:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.core.client import KNOWN_ENDPOINTS, is_known_endpoint
-from cockpit.core.paths import resource
+from kernel.paths import resource
 
 SCHEMA_VERSION = 1
 REFRESH_RANGE_S = (1.0, 3600.0)

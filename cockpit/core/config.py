@@ -17,8 +17,9 @@ from importlib import metadata
 from pathlib import Path
 
 from cockpit.core.client import validate_base_url
-from cockpit.core.formats import CITY_TZ, parse_city_instant
 from cockpit.core.paths import APP_NAME, user_cache_dir
+from kernel import levels
+from kernel.clock import CITY_TZ, instant_argument
 
 log = logging.getLogger(__name__)
 TOKEN_ENV = "COCKPIT_TOKEN"
@@ -103,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--audit-log", metavar="FILE", type=Path,
                         help="append one JSON line per warning event (received, shown, reminded, acknowledged, "
                              "escalated, expired, cancelled)")
-    parser.add_argument("--popup-level", choices=("red", "orange", "yellow", "blue"), default="orange",
+    parser.add_argument("--popup-level", choices=levels.CODES, default="orange",
                         help="the least severe level that pops up (default orange: urgent warnings only; "
                              "the others go to the warning list)")
     parser.add_argument("--cap-feed", metavar="URL", type=_http_url, action="append", default=[],
@@ -115,7 +116,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="simulated clock speed of the embedded central API (default 1)")
     parser.add_argument("--seed", metavar="S", type=int, default=2026,
                         help="random seed of the embedded simulated Nantong (default 2026)")
-    parser.add_argument("--sim-start", metavar="TIME", type=_instant,
+    parser.add_argument("--sim-start", metavar="TIME", type=instant_argument,
                         help="start the embedded simulated Nantong at this instant instead of now, "
                              "e.g. 2028-02-29T23:55 (no offset: the city's time, UTC+8)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -149,13 +150,6 @@ def _api_url(text: str) -> str:
 def _http_url(text: str) -> str:
     _api_url(text)
     return text.strip()
-
-
-def _instant(text: str) -> datetime:
-    try:
-        return parse_city_instant(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _size(text: str) -> tuple[int, int]:

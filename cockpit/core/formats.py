@@ -1,15 +1,8 @@
-"""Chinese number and age formats, short enough to read across a command hall, and the city's time."""
+"""Chinese number and age formats, short enough to read across a command hall."""
 
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
-
-# The wall shows the city's time (China Standard Time), whatever the zone of the machine it runs on.
-CITY_TZ = timezone(timedelta(hours=8), "CST")
-
-# The instants a simulated city may start at (its figures are calibrated on this century's sources).
-FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 MISSING = "—"
 _MONEY_UNITS = ("亿元", "万元", "元")  # already scaled by the source: keep them as they are
@@ -56,21 +49,3 @@ def _trim(value: float, decimals: int, grouped: bool = False) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
-
-
-def parse_city_instant(text: str) -> datetime:
-    """An ISO 8601 instant ("2027-01-01T00:00:30+08:00", "2028-02-29 23:55"); without an offset it is
-    the city's time. Returned in the city's time to the whole second, so one instant has one spelling.
-    Raises ValueError saying what is expected."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"expected a date and time such as 2027-01-01T00:00:30+08:00 or 2028-02-29 23:55 "
-                         f"(no offset: the city's time, UTC+8), got {text!r}") from None
-    try:
-        local = (moment if moment.tzinfo else moment.replace(tzinfo=CITY_TZ)).astimezone(CITY_TZ)
-    except OverflowError:  # an offset that pushes year 1 or 9999 off the calendar
-        local = None
-    if local is None or not FIRST_YEAR <= local.year <= LAST_YEAR:
-        raise ValueError(f"the instant must lie in the years {FIRST_YEAR} to {LAST_YEAR}, got {text!r}")
-    return local.replace(microsecond=0)

@@ -24,8 +24,8 @@ from functools import cache
 import numpy as np
 import shapely
 
-from cockpit.core import geo
 from cockpit.core.polyfill import CELL, OUTLINE, Edges
+from kernel import geo
 
 PLAIN, STRIPE, GRID_EDGE, OUTLINE_EDGE = 0, 1, 2, 3
 VARIANTS = 4

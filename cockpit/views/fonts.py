@@ -6,7 +6,7 @@ from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
 from cockpit.charts.palette import FONT_FAMILY
-from cockpit.core.paths import resource
+from kernel.paths import resource
 
 FONT_FILES = ("NotoSansSC-Regular.subset.ttf", "NotoSansSC-Bold.subset.ttf")
 

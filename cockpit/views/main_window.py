@@ -26,14 +26,14 @@ from PySide6.QtWidgets import (
 )
 
 from cockpit.charts.base import SteadyLabel
-from cockpit.core import geo
 from cockpit.core.catalogue import Catalogue
-from cockpit.core.formats import CITY_TZ
 from cockpit.core.store import Entry, State, Store
 from cockpit.views.map_view import NantongMap
 from cockpit.views.panel_view import PanelView, loosen, short_time
 from cockpit.views.situation_view import SituationView
 from cockpit.views.theme import scale_for, scale_layouts, stylesheet
+from kernel import geo
+from kernel.clock import CITY_TZ
 
 WALL_TITLE = "南通市域治理现代化指挥中心 · 领导驾驶舱"
 TICK_MS = 1000

@@ -47,7 +47,6 @@ from PySide6.QtWidgets import QToolTip, QWidget
 from shapely.ops import polylabel
 
 from cockpit.charts import palette
-from cockpit.core import geo
 from cockpit.core.formats import format_value
 from cockpit.core.mapraster import (
     BACKGROUND,
@@ -71,13 +70,14 @@ from cockpit.core.mapraster import (
     unit_coordinates,
     view_edges,
 )
-from cockpit.core.paths import resource
 from cockpit.core.polyfill import fill
 from cockpit.views.fonts import FONT_FILES
-from cockpit.views.theme import level_colour, level_label, scale_for
+from cockpit.views.theme import scale_for
+from kernel import geo, levels
+from kernel.paths import resource
 
 LEVELS = ("county", "town", "grid")
-POINT_LEVELS = ("normal", "blue", "yellow", "orange", "red")  # drawing order: the most urgent on top
+POINT_LEVELS = tuple(reversed(levels.POINT_CODES))  # drawing order: the most urgent on top
 LEVEL_INDEX = {name: index for index, name in enumerate(POINT_LEVELS)}
 VALUE_TEXT = "#ffe08a"
 PULSE_PERIOD_S = 1.2
@@ -450,7 +450,7 @@ class NantongMap(QWidget):
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setTransform(_unit_to_pixels(frame.projection), combine=True)
-        pen = QPen(QColor(level_colour(level)), 4 * self._text_scale())
+        pen = QPen(QColor(levels.of(level).colour), 4 * self._text_scale())
         pen.setCosmetic(True)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -570,11 +570,11 @@ class NantongMap(QWidget):
         dot_x = x + metrics.horizontalAdvance("点位") + 10 * s
         for name in reversed(POINT_LEVELS):
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(level_colour(name)))
+            painter.setBrush(QColor(levels.of(name).colour))
             painter.drawEllipse(QPointF(dot_x + 6 * s, y + 10 * s), 6 * s, 6 * s)
             painter.setPen(QColor(palette.TEXT_DIM))
-            painter.drawText(QPointF(dot_x + 15 * s, y + 15 * s), level_label(name))
-            dot_x += 15 * s + metrics.horizontalAdvance(level_label(name)) + 10 * s
+            painter.drawText(QPointF(dot_x + 15 * s, y + 15 * s), levels.of(name).name)
+            dot_x += 15 * s + metrics.horizontalAdvance(levels.of(name).name) + 10 * s
 
     def _paint_credits(self, painter: QPainter, size: QSize) -> None:
         s = self._text_scale()
@@ -635,7 +635,7 @@ class NantongMap(QWidget):
 
     def _sprite(self, level: str) -> QPixmap:
         s = self._text_scale()
-        radius = {"red": 6.5, "orange": 6.0, "yellow": 5.0, "blue": 4.5}.get(level, 3.5) * s
+        radius = levels.of(level).marker_px * s
         key = (level, round(radius * 4))
         if key not in self._sprites:
             side = math.ceil(2 * radius + 4)
@@ -644,7 +644,7 @@ class NantongMap(QWidget):
             with _painting(image) as painter:
                 painter.setRenderHint(QPainter.RenderHint.Antialiasing)
                 painter.setPen(QPen(QColor(palette.BACKGROUND), max(1.0, 1.4 * s)))
-                painter.setBrush(QColor(level_colour(level)))
+                painter.setBrush(QColor(levels.of(level).colour))
                 painter.drawEllipse(QPointF(side / 2, side / 2), radius, radius)
             self._sprites[key] = QPixmap.fromImage(image)
         return self._sprites[key]
@@ -807,7 +807,7 @@ def _pulse_image(level: str, scale: float, phase: int) -> QImage:
     reach = math.ceil(52 * scale)
     image = QImage(2 * reach, 2 * reach, QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(Qt.GlobalColor.transparent)
-    centre, colour = QPointF(reach, reach), QColor(level_colour(level))
+    centre, colour = QPointF(reach, reach), QColor(levels.of(level).colour)
     with _painting(image) as painter:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setBrush(Qt.BrushStyle.NoBrush)

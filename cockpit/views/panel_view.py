@@ -19,16 +19,17 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePol
 from cockpit.charts import CHART_KINDS, Chart
 from cockpit.charts.base import SteadyLabel
 from cockpit.charts.kpi import KpiTiles
-from cockpit.charts.palette import DOMAIN_COLOURS, level_colour
+from cockpit.charts.palette import DOMAIN_COLOURS
 from cockpit.core.catalogue import PanelSpec
 from cockpit.core.formats import format_age
 from cockpit.core.store import Entry, State
 from cockpit.views.map_view import NantongMap
+from kernel import levels
 
 STATE_WORDS = {State.LOADING: "加载中", State.OK: "正常", State.EMPTY: "无数据", State.ERROR: "故障",
                State.STALE: "数据过期"}
 STATE_COLOURS = {State.LOADING: "#8ea6c9", State.OK: "#35d49a", State.EMPTY: "#8ea6c9",
-                 State.ERROR: level_colour("red"), State.STALE: level_colour("orange")}
+                 State.ERROR: levels.of("red").colour, State.STALE: levels.of("orange").colour}
 MODES = ("tile", "domain", "full")
 TILE_KPIS = 4  # an overview tile shows its first four KPIs; domain and full-size views show them all
 log = logging.getLogger(__name__)

@@ -6,7 +6,8 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QLayout, QWidget
 
 from cockpit.charts import palette as p
-from cockpit.charts.palette import DOMAIN_COLOURS, LEVELS, level_colour, level_name  # noqa: F401 (re-exported)
+from cockpit.charts.palette import DOMAIN_COLOURS  # noqa: F401 (re-exported)
+from kernel import levels
 
 BASE_SIZE = (1920, 1080)  # sizes in the style sheet are pixels at this size
 
@@ -50,15 +51,15 @@ def stylesheet(scale: float = 1.0) -> str:
     #navTab:checked {{ background: {p.SURFACE_HIGH}; color: #ffffff; border-color: {p.ACCENT}; }}
     #navTab:hover {{ border-color: {p.ACCENT}; }}
     #panel {{ background: {p.SURFACE}; border: {px(1)} solid {p.BORDER}; border-radius: {px(6)}; }}
-    #panel[state="stale"] {{ border: {px(2)} solid {level_colour("orange")}; }}
+    #panel[state="stale"] {{ border: {px(2)} solid {levels.of("orange").colour}; }}
     #panelTitle {{ font-size: {px(18)}; font-weight: bold; color: #ffffff; }}
     #domainTag {{ font-size: {px(12)}; font-weight: bold; border-radius: {px(3)}; padding: 0 {px(5)}; }}
     #asOf {{ font-size: {px(11)}; color: {p.TEXT_DIM}; }}
     #stateBadge {{ font-size: {px(11)}; font-weight: bold; border-radius: {px(3)}; padding: 0 {px(5)}; }}
     #banner {{ font-size: {px(13)}; font-weight: bold; color: #1a0a00; border-radius: {px(3)};
                padding: {px(3)} {px(6)}; }}
-    #banner[level="stale"] {{ background: {level_colour("orange")}; }}
-    #banner[level="error"] {{ background: {level_colour("red")}; color: #ffffff; }}
+    #banner[level="stale"] {{ background: {levels.of("orange").colour}; }}
+    #banner[level="error"] {{ background: {levels.of("red").colour}; color: #ffffff; }}
     #stateMessage {{ font-size: {px(16)}; color: {p.TEXT_DIM}; }}
     #chartCaption {{ font-size: {px(13)}; color: {p.TEXT_DIM}; }}
     #chartLegend {{ font-size: {px(12)}; color: {p.TEXT_DIM}; }}
@@ -78,9 +79,9 @@ def stylesheet(scale: float = 1.0) -> str:
     #zoneValue {{ font-size: {px(18)}; font-weight: bold; color: {p.TEXT}; }}
     #warningCount {{ background: transparent; border: {px(1)} solid {p.BORDER}; border-radius: {px(4)};
                      padding: {px(3)} {px(12)}; font-size: {px(16)}; font-weight: bold; color: {p.TEXT_DIM}; }}
-    #warningCount[waiting="true"] {{ background: {level_colour("red")}; color: #ffffff; border-color: #ffffff; }}
+    #warningCount[waiting="true"] {{ background: {levels.of("red").colour}; color: #ffffff; border-color: #ffffff; }}
     #panel[mode="domain"] #panelTitle, #panel[mode="full"] #panelTitle {{ font-size: {px(24)}; }}
-    #fatal {{ font-size: {px(22)}; font-weight: bold; color: #ffffff; background: {level_colour("red")};
+    #fatal {{ font-size: {px(22)}; font-weight: bold; color: #ffffff; background: {levels.of("red").colour};
               border-radius: {px(6)}; padding: {px(12)}; }}
     #sectionTitle {{ font-size: {px(16)}; font-weight: bold; color: #ffffff; }}
     #note {{ font-size: {px(11)}; color: {p.TEXT_DIM}; }}
@@ -108,10 +109,5 @@ def apply_theme(app: QApplication, scale: float = 1.0) -> None:
     app.setStyleSheet(stylesheet(scale))
 
 
-def level_label(level: str) -> str:
-    """'orange' -> '橙色' (the words the wall uses for warning levels)."""
-    return level_name(level)
-
-
-__all__ = ["DOMAIN_COLOURS", "LEVELS", "apply_theme", "level_colour", "level_label", "qt_palette", "scale_for",
+__all__ = ["DOMAIN_COLOURS", "apply_theme", "qt_palette", "scale_for",
            "scale_layouts", "stylesheet"]

@@ -9,8 +9,8 @@ import pytest
 import requests
 import xmlschema
 
-from cockpit.core.cap import parse_cap
-from cockpit.core.paths import resource
+from kernel.cap import parse_cap
+from kernel.paths import resource
 from tests.central.conftest import ADMIN, drill, feed, read_all
 from tests.conftest import DATA
 

@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from central.server import Settings, create_app, openapi_text
-from central.sim.clock import CST
 from cockpit.core.embedded import READY_LINE, EmbeddedCentral
+from kernel.clock import CITY_TZ
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,11 +75,11 @@ def test_busy_port_and_bad_speed_are_told_plainly(tmp_path):
 
 def test_start_at_pins_a_new_citys_clock_and_an_existing_city_keeps_its_own(tmp_path):
     db = tmp_path / "c.sqlite"
-    with EmbeddedCentral(db, seed=7, speed=0.001, start_at=datetime(2028, 2, 29, 23, 55, tzinfo=CST)) as server:
+    with EmbeddedCentral(db, seed=7, speed=0.001, start_at=datetime(2028, 2, 29, 23, 55, tzinfo=CITY_TZ)) as server:
         health = requests.get(f"{server.url}/api/v1/health", timeout=10).json()
         panel = requests.get(f"{server.url}/api/v1/panels/hotline_12345", timeout=10).json()
     assert health["sim_time"].startswith("2028-02-29T23:55") and panel["as_of"] == "2028-02-29T23:55:00+08:00"
-    with EmbeddedCentral(db, seed=7, speed=0.001, start_at=datetime(2030, 1, 1, tzinfo=CST)) as server:
+    with EmbeddedCentral(db, seed=7, speed=0.001, start_at=datetime(2030, 1, 1, tzinfo=CITY_TZ)) as server:
         again = requests.get(f"{server.url}/api/v1/health", timeout=10).json()
     assert again["sim_time"].startswith("2028-02-29T23:55")
     assert any("applies only to a new database" in line for line in server.output)

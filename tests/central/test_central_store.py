@@ -10,9 +10,10 @@ import pytest
 
 from central import db as central_db
 from central.db import Database, SchemaTooNewError
-from central.warnings import CST, CursorError, decode_cursor, encode_cursor, feed, publish_warning, warning_id
+from central.warnings import CursorError, decode_cursor, encode_cursor, feed, publish_warning, warning_id
+from kernel.clock import CITY_TZ
 
-SENT = datetime(2026, 11, 24, 20, 0, tzinfo=CST)
+SENT = datetime(2026, 11, 24, 20, 0, tzinfo=CITY_TZ)
 
 
 def publish(conn: sqlite3.Connection, headline: str) -> dict:
@@ -97,7 +98,7 @@ def test_simulator_update_and_cancel_chain_with_valid_cap(tmp_path):
 
     from central.capio import to_cap
     from central.warnings import get_row, get_warning
-    from cockpit.core.paths import resource
+    from kernel.paths import resource
 
     schema = xmlschema.XMLSchema(str(resource("CAP-v1.2.xsd")))
     conn = Database(tmp_path / "chain.sqlite").conn()

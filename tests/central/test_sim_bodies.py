@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 from datetime import datetime
 from pathlib import Path
 
@@ -12,29 +10,25 @@ import requests
 import shapely
 from shapely.geometry import Point
 
-from cockpit.core import geo
+from central.sim import city
+from central.sim.panels import PANELS
+from central.sim.panels.__main__ import with_table
+from kernel import geo, levels
 
 ROOT = Path(__file__).resolve().parents[2]
-LEVELS = {"red", "orange", "yellow", "blue", "normal"}
 FIGURE_IDS = {"hotline_today", "grid_events_today", "events_open", "warnings_active", "work_orders_overdue",
               "closure_rate", "satisfaction", "grids"}
 
 
 def contract_panels() -> dict[str, tuple[str, str, dict[str, str]]]:
-    """id -> (domain, title, {block: type}) from the contract's table of panels."""
+    """id -> (domain, title, {block: type}) from the server's panel registry, the contract's one home."""
+    return {p.id: (p.domain, p.title, p.blocks) for p in PANELS.values()}
+
+
+def test_the_contracts_table_of_panels_is_generated_from_the_registry():
     text = (ROOT / "docs" / "api-contract.md").read_text(encoding="utf-8")
-    found = {}
-    for line in text.splitlines():
-        match = re.fullmatch(r"\| `(\w+)` \| (\S+) \| (.+?) \| (`.+) \|", line.strip())
-        if match:
-            pid, domain, title, spec = match.groups()
-            block_types = {}
-            for part in spec.split(", "):
-                name, kind = re.fullmatch(r"`(\w+)`(?: \((\w+)\))?", part).groups()
-                block_types[name] = kind or name
-            found[pid] = (domain, title, block_types)
-    assert len(found) == 16, "the contract's panel table could not be read"
-    return found
+    assert with_table(text) == text, "docs/api-contract.md is out of date: run python -m central.sim.panels"
+    assert all(f"| `{pid}` |" in text for pid in PANELS)
 
 
 def get(server, path: str) -> dict:
@@ -86,7 +80,7 @@ def check_block(name: str, block: dict, hour: int = 12) -> None:
     elif kind == "points":
         for item in block["items"]:
             assert {"id", "name", "lon", "lat", "level"} <= item.keys(), where
-            assert item["level"] in LEVELS, where
+            assert item["level"] in levels.POINT_CODES, where
             assert 119.5 < item["lon"] < 122.5 and 31.4 < item["lat"] < 32.9, where
     else:
         pytest.fail(f"{where}: unknown type {kind}")
@@ -96,18 +90,12 @@ def may_be_empty(block: dict, hour: int) -> bool:
     return hour < SMALL_HOURS and block["label"].startswith("今日")
 
 
-def test_meta_lists_the_contracts_panels_and_the_cockpit_catalogue_agrees(central_session):
+def test_meta_lists_the_registrys_panels(central_session):
     meta = get(central_session, "/api/v1/meta")
-    contract = contract_panels()
     assert [(p["id"], p["domain"], p["title"]) for p in meta["panels"]] == [
-        (pid, domain, title) for pid, (domain, title, _) in contract.items()]
-    assert meta["domains"] == ["党建引领", "经济发展", "社会治理", "政务服务", "公共安全", "城市运行"]
-    catalogue = json.loads((ROOT / "resources" / "panels.json").read_text(encoding="utf-8"))
-    for entry in catalogue["panels"]:
-        blocks = contract[entry["id"]][2]
-        assert {chart["block"] for chart in entry["charts"]} <= blocks.keys(), entry["id"]
-        if entry.get("map_layer"):
-            assert blocks[entry["map_layer"]] == "points", entry["id"]
+        (pid, domain, title) for pid, (domain, title, _) in contract_panels().items()]
+    assert meta["domains"] == list(city.DOMAINS)
+    assert {p["domain"] for p in meta["panels"]} == set(city.DOMAINS)
 
 
 @pytest.mark.parametrize("panel_id", list(contract_panels()))

@@ -15,19 +15,20 @@ from datetime import datetime, timedelta
 import pytest
 
 from central.sim import HISTORY_DAYS, Simulator, rates
-from central.sim.clock import CST, at_minute, day_key, day_start, minute_of
+from central.sim.clock import at_minute, day_key, day_start, minute_of
 from central.sim.store import CITY, get_state
+from kernel.clock import CITY_TZ
 from tests.central.test_sim_bodies import check_block, contract_panels
 
 SEED = 7
 FROZEN = 1e-6  # simulated seconds per real second: the clock stays on its instant during a test
 INSTANTS = {
-    "new_year_after_midnight": datetime(2027, 1, 1, 0, 0, 30, tzinfo=CST),
-    "leap_day_before_midnight": datetime(2028, 2, 29, 23, 55, tzinfo=CST),
-    "after_the_leap_day": datetime(2028, 3, 1, 0, 1, tzinfo=CST),
-    "midsummer_noon": datetime(2027, 6, 21, 12, 0, tzinfo=CST),
-    "last_of_a_31_day_month": datetime(2027, 1, 31, 23, 50, tzinfo=CST),
-    "sunday_night": datetime(2027, 3, 7, 22, 0, tzinfo=CST),
+    "new_year_after_midnight": datetime(2027, 1, 1, 0, 0, 30, tzinfo=CITY_TZ),
+    "leap_day_before_midnight": datetime(2028, 2, 29, 23, 55, tzinfo=CITY_TZ),
+    "after_the_leap_day": datetime(2028, 3, 1, 0, 1, tzinfo=CITY_TZ),
+    "midsummer_noon": datetime(2027, 6, 21, 12, 0, tzinfo=CITY_TZ),
+    "last_of_a_31_day_month": datetime(2027, 1, 31, 23, 50, tzinfo=CITY_TZ),
+    "sunday_night": datetime(2027, 3, 7, 22, 0, tzinfo=CITY_TZ),
 }
 
 
@@ -134,7 +135,7 @@ def test_the_situation_adds_up_on_any_day(city_at):
 def test_the_economy_shows_the_quarters_published_by_then(city_at):
     at, sim, _ = city_at
     gdp = next(k for k in sim.panel("economy")["blocks"]["kpis"]["items"] if k["id"] == "gdp_ytd")
-    local = at.astimezone(CST)
+    local = at.astimezone(CITY_TZ)
     quarter = (local.month - 1) // 3  # this quarter is not out yet: the last published one is before it
     year = local.year if quarter else local.year - 1
     assert gdp["label"].startswith(f"{year}年"), gdp["label"]

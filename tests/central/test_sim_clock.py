@@ -15,10 +15,10 @@ import pytest
 import requests
 
 from central.sim import Simulator
-from central.sim.clock import CST
+from kernel.clock import CITY_TZ
 
 ROOT = Path(__file__).resolve().parents[2]
-START = datetime(2026, 7, 14, 9, 30, tzinfo=CST)
+START = datetime(2026, 7, 14, 9, 30, tzinfo=CITY_TZ)
 FROZEN = 1e-6  # simulated seconds per real second: the clock does not reach the next minute in a test
 
 
@@ -74,7 +74,7 @@ def test_same_seed_and_time_give_the_same_city_and_another_seed_another(tmp_path
 def test_the_first_start_anchors_simulated_time_at_real_now(tmp_path):
     sim = started(tmp_path / "c.sqlite", speed=1.0, start_at=None)
     try:
-        assert abs((sim.now() - datetime.now(CST)).total_seconds()) < 5
+        assert abs((sim.now() - datetime.now(CITY_TZ)).total_seconds()) < 5
         assert sim.now().utcoffset() == timedelta(hours=8)
         assert sim.backfill_seconds is not None and sim.backfill_seconds < 15
         as_of = datetime.fromisoformat(sim.situation()["as_of"])
@@ -149,7 +149,7 @@ def test_after_a_long_stop_at_most_one_simulated_day_is_caught_up(tmp_path):
     conn.close()
     sim = started(path, speed=FROZEN)
     try:
-        assert sim.now() == pytest.approx(datetime.fromtimestamp((generated_to + 1440) * 60, CST),
+        assert sim.now() == pytest.approx(datetime.fromtimestamp((generated_to + 1440) * 60, CITY_TZ),
                                           abs=timedelta(seconds=1))
         deadline = time.monotonic() + 30
         while state(path, "generated_to") < generated_to + 1440:
@@ -177,9 +177,9 @@ import hashlib, json, sys
 from datetime import datetime
 from pathlib import Path
 from central.sim import Simulator
-from central.sim.clock import CST
+from kernel.clock import CITY_TZ
 sim = Simulator(Path(sys.argv[1]), seed=7, speed=1e-6,
-                start_at=datetime(2026, 7, 14, 9, 30, tzinfo=CST))
+                start_at=datetime(2026, 7, 14, 9, 30, tzinfo=CITY_TZ))
 sim.start()
 found = {"situation": sim.situation(), **{p["id"]: sim.panel(p["id"]) for p in sim.meta()["panels"]}}
 sim.stop()

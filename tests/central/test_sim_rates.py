@@ -7,8 +7,9 @@ from datetime import datetime
 import pytest
 
 from central.sim import history, live, rates, world
-from central.sim.clock import CST, minute_of
+from central.sim.clock import minute_of
 from central.sim.store import CITY, Counters, connect, prepare
+from kernel.clock import CITY_TZ
 
 SEED = 7
 
@@ -18,7 +19,7 @@ def local_minute(day_first: int, hour: int) -> int:
 
 
 def test_the_hotline_is_quiet_at_night_and_peaks_morning_and_afternoon():
-    day = minute_of(datetime(2026, 11, 18, tzinfo=CST))  # a Wednesday
+    day = minute_of(datetime(2026, 11, 18, tzinfo=CITY_TZ))  # a Wednesday
     by_hour = [rates.DAILY["hotline"] / 1440 * rates.PROFILE["hotline"][h] for h in range(24)]
     assert rates.per_minute(999_999, "hotline", local_minute(day, 3)) == pytest.approx(by_hour[3])
     assert max(by_hour[0:6]) < 0.15 * max(by_hour)

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from central.sim.clock import CST
 from central.sim.store import CITY, Counters, apply_due, connect, prepare, prune
+from kernel.clock import CITY_TZ
 
-NOW = datetime(2026, 11, 24, 20, 15, tzinfo=CST)
+NOW = datetime(2026, 11, 24, 20, 15, tzinfo=CITY_TZ)
 
 
 @pytest.fixture

@@ -12,15 +12,16 @@ import shapely
 from shapely.geometry import Point
 
 from central.sim import Simulator, city, rates
-from central.sim.clock import CST, at_minute, minute_of
-from cockpit.core import geo
+from central.sim.clock import at_minute, minute_of
+from kernel import geo
+from kernel.clock import CITY_TZ
 
 SEED = 7
 FROZEN = 1e-6
 
 
 def strong_storm():
-    today = minute_of(datetime(2026, 9, 1, tzinfo=CST)) // 1440 * 1440 - 480
+    today = minute_of(datetime(2026, 9, 1, tzinfo=CITY_TZ)) // 1440 * 1440 - 480
     for day in range(400):
         storm = rates.storm_of_day(SEED, today - 1440 * day)
         if storm and storm.peak_mm_h >= 50 and storm.start - (today - 1440 * day) < 16 * 60:

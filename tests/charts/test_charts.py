@@ -98,7 +98,7 @@ def test_a_line_chart_lays_out_once_per_block_and_size(panels, qtbot):
 
 def test_line_ticks_read_in_the_blocks_unit():
     from cockpit.charts.line import time_ticks, value_ticks
-    from cockpit.core.formats import CITY_TZ
+    from kernel.clock import CITY_TZ
 
     assert [text for _, text in value_ticks(0, 0.5, 200, "%", 20)] == ["0%", "10%", "20%", "30%", "40%", "50%"]
     assert [value for value, _ in value_ticks(0, 9.3, 113, "", 24)] == [0, 2, 4, 6, 8]  # dense, yet apart

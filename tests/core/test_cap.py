@@ -11,11 +11,9 @@ from pathlib import Path
 import pytest
 import xmlschema
 
-from cockpit.core.cap import (
-    LEVEL_BY_SEVERITY,
-    LEVEL_NAMES,
+from kernel import levels
+from kernel.cap import (
     MAX_CAP_BYTES,
-    SEVERITY_BY_LEVEL,
     CapAlert,
     CapArea,
     CapError,
@@ -25,10 +23,10 @@ from cockpit.core.cap import (
     parse_cap,
     parse_feed,
 )
-from cockpit.core.paths import resource
+from kernel.clock import CITY_TZ
+from kernel.paths import resource
 
 CAP_DIR = Path(__file__).resolve().parents[1] / "data" / "cap"
-CST = timezone(timedelta(hours=8))
 
 
 def real(name: str) -> bytes:
@@ -183,8 +181,8 @@ def test_info_is_picked_by_language():
     assert alert.info_for(("en-GB",)).headline == "Red rainstorm warning"  # primary subtag matches
     assert alert.info_for(("fr",)).headline == "Red rainstorm warning"  # none wanted: the first
     zh = alert.info_for()
-    assert zh.level == "red" and LEVEL_NAMES[zh.level] == "红色"
-    assert zh.expires == datetime(2026, 11, 25, 8, tzinfo=CST)
+    assert zh.level == "red" and levels.of(zh.level).name == "红色"
+    assert zh.expires == datetime(2026, 11, 25, 8, tzinfo=CITY_TZ)
     area = zh.areas[0]
     assert area.polygons == (((120.9, 32.0), (120.9, 32.1), (121.0, 32.1), (120.9, 32.0)),)
     assert area.circles == ((120.95, 32.05, 3.5),)
@@ -314,10 +312,10 @@ def test_the_real_world_xxe_samples_are_refused():
 def test_build_cap_is_schema_valid_and_parses_back_to_the_same_alert():
     info = CapInfo(
         language="zh-CN", category=("Safety",), event="群租房风险", urgency="Immediate",
-        severity=SEVERITY_BY_LEVEL["orange"], certainty="Likely", headline="通州区金沙街道疑似群租房集中",
+        severity=levels.of("orange").severity, certainty="Likely", headline="通州区金沙街道疑似群租房集中",
         description="水电气、物流与公安数据显示同一住址居住人数异常。", instruction="请街道网格员今日内上门核查。",
         sender_name="南通市域治理现代化指挥中心", web="https://example.gov.cn/w/42", contact="12345",
-        effective=datetime(2026, 11, 24, 20, 15, tzinfo=CST), expires=datetime(2026, 11, 25, 20, 15, tzinfo=CST),
+        effective=datetime(2026, 11, 24, 20, 15, tzinfo=CITY_TZ), expires=datetime(2026, 11, 25, 20, 15, tzinfo=CITY_TZ),
         areas=(CapArea("通州区金沙街道",
                        polygons=(((121.0712345, 32.0912345), (121.08, 32.09), (121.08, 32.1),
                                   (121.0712345, 32.0912345)),),
@@ -326,7 +324,7 @@ def test_build_cap_is_schema_valid_and_parses_back_to_the_same_alert():
     )
     alert = CapAlert(
         identifier="urn:oid:2.49.0.1.156.0.320600.2026.42", sender="cockpit-central@nantong.gov.cn",
-        sent=datetime(2026, 11, 24, 20, 15, tzinfo=CST), msg_type="Update",
+        sent=datetime(2026, 11, 24, 20, 15, tzinfo=CITY_TZ), msg_type="Update",
         references=(CapReference("cockpit-central@nantong.gov.cn", "urn:oid:2.49.0.1.156.0.320600.2026.41",
                                  "2026-11-24T20:00:00+08:00"),),
         infos=(info, replace(info, language="en", headline="Suspected group rental")), note="演练以外的真实预警",
@@ -338,10 +336,6 @@ def test_build_cap_is_schema_valid_and_parses_back_to_the_same_alert():
     assert again.key == ("urn:oid:2.49.0.1.156.0.320600.2026.42", "cockpit-central@nantong.gov.cn",
                          "2026-11-24T20:15:00+08:00")
 
-
-def test_level_tables_agree():
-    assert {LEVEL_BY_SEVERITY[s] for s in SEVERITY_BY_LEVEL.values()} == set(SEVERITY_BY_LEVEL)
-    assert set(LEVEL_NAMES) == set(SEVERITY_BY_LEVEL)
 
 
 @pytest.mark.parametrize("encoding", ["GB2312", "GBK", "GB18030"])

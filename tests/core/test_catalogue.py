@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.core.catalogue import CatalogueError, Layout, load_catalogue
-from cockpit.core.paths import resource
+from kernel.paths import resource
 
 KINDS = frozenset({"donut", "funnel", "gauge", "kpi", "line", "ranking", "table"})
 SHIPPED = json.loads(resource("panels.json").read_text(encoding="utf-8"))

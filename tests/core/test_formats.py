@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cockpit.core.formats import CITY_TZ, format_age, format_value, parse_city_instant
+from cockpit.core.formats import format_age, format_value
+from kernel.clock import CITY_TZ, parse_city_instant
 
 
 @pytest.mark.parametrize(("value", "unit", "shown"), [

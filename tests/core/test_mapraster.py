@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 
-from cockpit.core import geo
 from cockpit.core.mapraster import (
     BACKGROUND,
     COUNTY_OUTLINE,
@@ -30,6 +29,7 @@ from cockpit.core.mapraster import (
     region_values,
     scratch_for,
 )
+from kernel import geo
 
 
 def test_projection_is_aspect_correct_and_round_trips() -> None:

@@ -6,9 +6,9 @@ import numpy as np
 import shapely
 from shapely.geometry import Polygon, box
 
-from cockpit.core import geo
 from cockpit.core.mapraster import rings
 from cockpit.core.polyfill import CELL, OUTLINE, Edges, fill
+from kernel import geo
 
 
 def edges_of(polygons, values) -> Edges:

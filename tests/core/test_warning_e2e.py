@@ -11,15 +11,15 @@ import time
 import requests
 
 from cockpit.core.alerts import AuditLog, CentralFeed, Inbox, WarningService, read_audit
+from kernel import levels
 from tests.conftest import ADMIN_TOKEN
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-LEVELS = ("red", "orange", "yellow", "blue")
 
 
 def publish(base_url: str, n: int) -> str:
     response = requests.post(f"{base_url}/api/v1/sim/warnings", headers=ADMIN, timeout=(2, 5), json={
-        "severity": LEVELS[n % 4], "headline": f"端到端测试预警 {n}", "adcode": "320612",
+        "severity": levels.CODES[n % len(levels.CODES)], "headline": f"端到端测试预警 {n}", "adcode": "320612",
         "instruction": "请立即核查"})
     assert response.status_code == 201, response.text
     return response.json()["id"]

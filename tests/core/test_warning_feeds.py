@@ -13,7 +13,7 @@ import pytest
 
 from cockpit.core.alerts import AuditLog, CapFeed, Inbox, WarningService, read_audit
 from cockpit.core.alerts.receiver import FeedError
-from cockpit.core.cap import MAX_FEED_BYTES
+from kernel.cap import MAX_FEED_BYTES
 
 CAP_DIR = Path(__file__).resolve().parents[1] / "data" / "cap"
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from cockpit.core.alerts import CENTRAL, Inbox, WarningMessage, from_api, from_cap
-from cockpit.core.cap import parse_cap
+from kernel.cap import parse_cap
+from kernel.clock import CITY_TZ
 
-CST = timezone(timedelta(hours=8))
-T0 = datetime(2026, 11, 24, 20, 0, tzinfo=CST)
+T0 = datetime(2026, 11, 24, 20, 0, tzinfo=CITY_TZ)
 SENDER = "cockpit-central@nantong.gov.cn"
 
 

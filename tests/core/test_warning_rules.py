@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from cockpit.core.alerts import AuditLog, ReminderPolicy, WarningMessage, WarningRecord, read_audit
-from cockpit.core.alerts.rules import due_action, due_actions, grouped_by_level, next_due, popup_levels
+from cockpit.core.alerts.rules import due_action, due_actions, grouped_by_level, next_due
+from kernel import levels
+from kernel.clock import CITY_TZ
 
-CST = timezone(timedelta(hours=8))
-T0 = datetime(2026, 11, 24, 20, 0, tzinfo=CST)
+T0 = datetime(2026, 11, 24, 20, 0, tzinfo=CITY_TZ)
 POLICY = ReminderPolicy()  # red: again every 120 s, escalate after 600 s; orange: 300 s / 1800 s
 
 
@@ -29,7 +30,7 @@ def at(seconds: float) -> datetime:
 def test_a_new_warning_is_due_to_be_shown_if_its_level_pops_up():
     assert due_action(record(shown=None), T0, POLICY) == "show"
     assert due_action(record("blue", shown=None), T0, POLICY) is None  # to the list, not over the wall
-    every_level = replace(POLICY, popup_levels=popup_levels("blue"))
+    every_level = replace(POLICY, popup_levels=levels.at_least("blue"))
     assert due_action(record("blue", shown=None), T0, every_level) == "show"
 
 
@@ -77,7 +78,7 @@ def test_a_policy_of_its_own():
 def test_most_severe_first_newest_first_within_a_level():
     records = [record("blue", n=1, shown=None), record("red", n=2, shown=None),
                record("orange", n=3, shown=None), record("red", n=4, shown=None)]
-    every_level = replace(POLICY, popup_levels=popup_levels("blue"))
+    every_level = replace(POLICY, popup_levels=levels.at_least("blue"))
     assert [r.id for _, r in due_actions(records, T0, every_level)] == ["W000004", "W000002", "W000003", "W000001"]
     assert [r.id for _, r in due_actions(records, T0, POLICY)] == ["W000004", "W000002", "W000003"]
     groups = grouped_by_level(records)
@@ -150,6 +151,6 @@ def test_server_clock_follows_the_feed_stated_clock_and_rate():
 
 
 def test_only_urgent_levels_pop_up_by_default_and_the_threshold_is_a_setting():
-    assert popup_levels("orange") == {"red", "orange"}
-    assert popup_levels("blue") == {"red", "orange", "yellow", "blue"}
-    assert ReminderPolicy().popup_levels == popup_levels("orange")
+    assert levels.at_least("orange") == {"red", "orange"}
+    assert levels.at_least("blue") == {"red", "orange", "yellow", "blue"}
+    assert ReminderPolicy().popup_levels == levels.at_least("orange")

@@ -8,10 +8,9 @@ import shapely
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QImage
 
-from cockpit.charts import palette
-from cockpit.core import geo
 from cockpit.core.mapraster import BACKGROUND, NO_DATA, Scale, ramp_argb
 from cockpit.views.map_view import NantongMap
+from kernel import geo, levels
 
 SIZE = (1280, 720)
 TONGZHOU = "320612"
@@ -165,7 +164,7 @@ def test_points_appear_where_they_are_and_go_when_cleared(nantong_map: NantongMa
     lon, lat = county_sample("320623")
     plain = pixel(nantong_map, nantong_map.render_image(), lon, lat)
     nantong_map.set_points("warnings", [{"lon": lon, "lat": lat, "level": "red", "name": "危化品企业复工"}])
-    assert pixel(nantong_map, nantong_map.render_image(), lon, lat) == QColor(palette.LEVELS["red"][0]).rgb()
+    assert pixel(nantong_map, nantong_map.render_image(), lon, lat) == QColor(levels.of("red").colour).rgb()
     nantong_map.clear_points("warnings")
     assert pixel(nantong_map, nantong_map.render_image(), lon, lat) == plain
 
@@ -178,7 +177,7 @@ def test_points_outside_a_drilled_county_are_hidden(nantong_map: NantongMap) -> 
     assert visible, "a neighbouring town should lie within the drilled view's rectangle"
     nantong_map.set_points("events", [{"lon": t.lon, "lat": t.lat, "level": "red"} for t in visible])
     image = nantong_map.render_image()
-    red = QColor(palette.LEVELS["red"][0]).rgb()
+    red = QColor(levels.of("red").colour).rgb()
     assert all(pixel(nantong_map, image, t.lon, t.lat) != red for t in visible)
 
 
@@ -187,10 +186,10 @@ def test_fly_to_drills_and_pulses(nantong_map: NantongMap) -> None:
     nantong_map.fly_to(town.lon, town.lat, town.adcode, level="orange")
     assert nantong_map.drilled == "320614"
     image = nantong_map.render_image()
-    assert pixel(nantong_map, image, town.lon, town.lat) == QColor(palette.LEVELS["orange"][0]).rgb()
+    assert pixel(nantong_map, image, town.lon, town.lat) == QColor(levels.of("orange").colour).rgb()
     nantong_map.clear_pulse()
     assert pixel(nantong_map, nantong_map.render_image(), town.lon, town.lat) != \
-        QColor(palette.LEVELS["orange"][0]).rgb()
+        QColor(levels.of("orange").colour).rgb()
 
 
 def test_names_attribution_and_legend_are_drawn(nantong_map: NantongMap) -> None:
@@ -318,4 +317,4 @@ def test_a_small_repaint_still_draws_the_points_inside_it(nantong_map: NantongMa
     nantong_map._paint(painter)
     painter.end()
     assert blank.copy(dirty) == full.copy(dirty)
-    assert blank.pixel(at) | 0xFF000000 == QColor(palette.LEVELS["red"][0]).rgb()
+    assert blank.pixel(at) | 0xFF000000 == QColor(levels.of("red").colour).rgb()

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 import cockpit.core.alerts.inbox as inbox_module
 from cockpit.core.alerts import Inbox, ReminderPolicy, WarningMessage, WarningService
-from cockpit.core.alerts.rules import popup_levels
 from cockpit.views.warnings import WarningCenter, WarningList
+from kernel import levels
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 STORED = 3000
@@ -55,7 +55,7 @@ def test_a_new_warning_among_thousands_reads_and_rebuilds_only_its_own_row(qtbot
     inbox = Inbox(tmp_path / "warnings.sqlite")
     # Days of warnings, all over by now (as on a wall that has run for a while).
     inbox.receive([message(n, hours=1) for n in range(1, STORED + 1)], NOW + timedelta(hours=3))
-    service = WarningService(inbox, policy=ReminderPolicy(popup_levels=popup_levels("blue")))
+    service = WarningService(inbox, policy=ReminderPolicy(popup_levels=levels.at_least("blue")))
     center = WarningCenter(window, service, sounds=False, user="王五")
     history = center.history
     assert len(history.records) == 2000 and history.records[0].id == f"W{STORED:06d}"

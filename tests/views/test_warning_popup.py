@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QPushButton, QVBoxLayout, QWidget
 
 from cockpit.core.alerts import AuditLog, Inbox, ReminderPolicy, WarningMessage, WarningService, read_audit
-from cockpit.core.alerts.rules import popup_levels
 from cockpit.views.warnings import LevelSounds, WarningCenter
+from kernel import levels
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -32,7 +32,7 @@ def wall(qtbot, tmp_path):
     window.show()
     inbox = Inbox(tmp_path / "warnings.sqlite")
     service = WarningService(inbox, audit=AuditLog(tmp_path / "audit.jsonl"),
-                             policy=ReminderPolicy(popup_levels=popup_levels("blue")))  # every level pops here
+                             policy=ReminderPolicy(popup_levels=levels.at_least("blue")))  # every level pops here
     yield window, other, inbox, service
     inbox.close()
 
@@ -84,7 +84,7 @@ def test_a_display_only_wall_shows_but_cannot_acknowledge(qtbot, wall):
 def test_unacknowledged_red_is_reminded_then_escalated(qtbot, wall, tmp_path):
     window, _, inbox, service = wall
     service.policy = ReminderPolicy(remind_every_s={"red": 120}, escalate_after_s={"red": 600},
-                                    popup_levels=popup_levels("blue"))
+                                    popup_levels=levels.at_least("blue"))
     center = WarningCenter(window, service, sounds=False)
     service.receive([message(1, "red", "危化品企业异常复产")], NOW)
     shown_at = inbox.find("W000001").first_shown_at

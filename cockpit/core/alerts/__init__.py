@@ -2,7 +2,7 @@
 
 from cockpit.core.alerts.audit import AuditLog, read_audit
 from cockpit.core.alerts.inbox import Change, Inbox
-from cockpit.core.alerts.model import CENTRAL, LEVEL_RANK, WarningMessage, WarningRecord, from_api, from_cap
+from cockpit.core.alerts.model import CENTRAL, WarningMessage, WarningRecord, from_api, from_cap
 from cockpit.core.alerts.receiver import CapFeed, CentralFeed, ServerClock
 from cockpit.core.alerts.rules import (
     ReminderPolicy,
@@ -14,7 +14,7 @@ from cockpit.core.alerts.rules import (
 from cockpit.core.alerts.service import WarningService
 
 __all__ = [
-    "CENTRAL", "LEVEL_RANK", "AuditLog", "CapFeed", "CentralFeed", "Change", "Inbox", "ReminderPolicy",
+    "CENTRAL", "AuditLog", "CapFeed", "CentralFeed", "Change", "Inbox", "ReminderPolicy",
     "ServerClock", "WarningMessage", "WarningRecord", "WarningService", "due_action", "due_actions",
     "from_api", "from_cap", "grouped_by_level", "read_audit", "severity_order",
 ]

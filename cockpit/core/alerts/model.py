@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from cockpit.core.cap import LEVEL_BY_SEVERITY, LEVEL_NAMES, CapAlert
+from kernel import levels
+from kernel.cap import CapAlert
 
-LEVEL_RANK = {"red": 0, "orange": 1, "yellow": 2, "blue": 3, "": 4}  # most severe first
 STATES = ("active", "updated", "cancelled", "expired")
 CENTRAL = "central"  # origin of warnings from the central API's feed; feeds are named by their URL
 
@@ -72,7 +72,7 @@ class WarningMessage:
 
     @property
     def level_name(self) -> str:
-        return f"{LEVEL_NAMES[self.level]}预警" if self.level in LEVEL_NAMES else "未定级预警"
+        return f"{levels.of(self.level).name}预警" if self.level in levels.RANK else "未定级预警"
 
     @property
     def is_cap_source(self) -> bool:
@@ -142,7 +142,7 @@ def from_api(item: dict[str, Any]) -> WarningMessage:
             msg_type=str(item.get("msg_type") or "Alert"), status=str(item.get("status") or "Actual"),
             references=tuple((str(r["identifier"]), str(r["sender"]), str(r["sent"]))
                              for r in item.get("references") or ()),
-            level=item.get("severity") if item.get("severity") in LEVEL_RANK else "",
+            level=item.get("severity") if item.get("severity") in levels.RANK else "",
             headline=str(item.get("headline") or ""), description=str(item.get("description") or ""),
             instruction=str(item.get("instruction") or ""), area_name=str(area.get("name") or ""),
             adcode=str(area.get("adcode") or item.get("adcode") or ""),
@@ -167,7 +167,7 @@ def from_cap(alert: CapAlert, origin: str, languages: tuple[str, ...] = ("zh-CN"
         identifier=alert.identifier, sender=alert.sender, sent=alert.sent,
         msg_type=alert.msg_type, status=alert.status,
         references=tuple((r.identifier, r.sender, r.sent) for r in alert.references),
-        level=LEVEL_BY_SEVERITY.get(info.severity, "") if info else "",
+        level=levels.from_severity(info.severity) if info else "",
         headline=(info.headline or info.event) if info else alert.note,
         description=info.description if info else "", instruction=info.instruction if info else "",
         area_name="；".join(a.description for a in info.areas) if info else "",

@@ -15,8 +15,8 @@ import requests
 
 from cockpit.core.alerts.inbox import Inbox
 from cockpit.core.alerts.model import BadWarning, WarningMessage, from_api, from_cap, plain_url
-from cockpit.core.cap import MAX_CAP_BYTES, MAX_FEED_BYTES, CapError, parse_cap, parse_feed
 from cockpit.core.client import ApiClient, ApiError
+from kernel.cap import MAX_CAP_BYTES, MAX_FEED_BYTES, CapError, parse_cap, parse_feed
 
 log = logging.getLogger(__name__)
 

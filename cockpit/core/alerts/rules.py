@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
-from cockpit.core.alerts.model import LEVEL_RANK, WarningRecord
+from cockpit.core.alerts.model import WarningRecord
+from kernel import levels
 
 
 def _frozen(values: dict[str, float]) -> Mapping[str, float]:
@@ -44,11 +45,6 @@ def due_action(record: WarningRecord, now: datetime, policy: ReminderPolicy) -> 
     return None
 
 
-def popup_levels(least_severe: str) -> frozenset[str]:
-    """The levels at least as severe as `least_severe` ("orange" -> red and orange)."""
-    return frozenset(level for level, rank in LEVEL_RANK.items() if level and rank <= LEVEL_RANK[least_severe])
-
-
 def due_actions(records: Iterable[WarningRecord], now: datetime,
                 policy: ReminderPolicy) -> list[tuple[str, WarningRecord]]:
     """Every due action, most severe first."""
@@ -71,7 +67,7 @@ def next_due(records: Iterable[WarningRecord], policy: ReminderPolicy) -> dateti
 
 def severity_order(record: WarningRecord) -> tuple[int, float]:
     """Sort key: most severe level first, then the newest."""
-    return (LEVEL_RANK.get(record.level, len(LEVEL_RANK)), -record.message.sent.timestamp())
+    return (levels.RANK.get(record.level, levels.UNRANKED), -record.message.sent.timestamp())
 
 
 def grouped_by_level(records: Iterable[WarningRecord]) -> list[tuple[str, list[WarningRecord]]]:

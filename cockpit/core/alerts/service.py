@@ -23,9 +23,9 @@ from cockpit.core.alerts.receiver import (
     ServerClock,
 )
 from cockpit.core.alerts.rules import ReminderPolicy, due_actions
-from cockpit.core.cap import CapError
 from cockpit.core.client import ApiError
 from cockpit.core.threads import DaemonThreadExecutor
+from kernel.cap import CapError
 
 log = logging.getLogger(__name__)
 AUDITED = {"received", "cancelled", "expired"}  # "updated" is audited as the Update's own "received"

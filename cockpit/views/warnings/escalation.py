@@ -6,8 +6,8 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QWidget
 
-from cockpit.charts.palette import level_colour
 from cockpit.core.alerts import WarningRecord, severity_order
+from kernel import levels
 
 
 class EscalationBanners(QObject):
@@ -33,7 +33,7 @@ class EscalationBanners(QObject):
             banner = self.banners.get(screen.name()) or self._new_banner(screen.name())
             area = screen.geometry()
             banner.setGeometry(area.x(), area.y(), area.width(), max(60, area.height() // 8))
-            banner.setStyleSheet(f"background:{level_colour(first.level or 'normal')}; color:{ink}; "
+            banner.setStyleSheet(f"background:{levels.of(first.level).colour}; color:{ink}; "
                                  f"font-size:{max(24, area.height() // 30)}px; font-weight:bold; padding:0 24px;")
             banner.setText(text)
             banner.show()

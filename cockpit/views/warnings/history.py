@@ -34,11 +34,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cockpit.charts.palette import level_colour
 from cockpit.core.alerts import WarningRecord
 from cockpit.views.warnings.popup import when
+from kernel import levels
 
-LEVEL_FILTERS = (("全部级别", None), ("红色", "red"), ("橙色", "orange"), ("黄色", "yellow"), ("蓝色", "blue"))
+LEVEL_FILTERS = (("全部级别", None), *((level.name, level.code) for level in levels.WARNING_LEVELS))
 STATE_FILTERS = (("全部状态", None), ("待确认", "waiting"), ("已确认", "acknowledged"), ("生效中", "active"),
                  ("已更新", "updated"), ("已撤销", "cancelled"), ("已过期", "expired"))
 STATE_NAMES = {"active": "生效中", "updated": "已更新", "cancelled": "已撤销", "expired": "已过期"}
@@ -101,7 +101,7 @@ class WarningTableModel(QAbstractTableModel):
         if column == 1 and role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
             level = self.records[row].level
             if role == Qt.ItemDataRole.BackgroundRole:
-                return QColor(level_colour(level or "normal"))
+                return QColor(levels.of(level).colour)
             return QColor("#1a1200" if level == "yellow" else "#ffffff")
         return None
 

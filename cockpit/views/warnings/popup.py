@@ -11,10 +11,10 @@ from datetime import datetime
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from cockpit.charts.palette import BORDER, SURFACE, TEXT, TEXT_DIM, level_colour
+from cockpit.charts.palette import BORDER, SURFACE, TEXT, TEXT_DIM
 from cockpit.core.alerts import WarningRecord, grouped_by_level, severity_order
-from cockpit.core.cap import LEVEL_NAMES
-from cockpit.core.formats import CITY_TZ
+from kernel import levels
+from kernel.clock import CITY_TZ
 
 SOURCE_NAMES = {"simulator": "指挥中心预警模型", "drill": "演练", "cap": "外部CAP预警（经中心）", "feed": "外部CAP预警源"}
 
@@ -98,7 +98,7 @@ class WarningPopup(QFrame):
         record = self.current()
         message = record.message
         escalated = record.local_id in self.escalated
-        colour = level_colour(message.level or "normal")
+        colour = levels.of(message.level).colour
         ink = "#1a1200" if message.level == "yellow" else "#ffffff"
         big = self.scale * (1.4 if escalated else 1.0)
         self.level_badge.setText(message.level_name + ("（已升级）" if escalated else ""))
@@ -131,7 +131,7 @@ class WarningPopup(QFrame):
         self.instruction.setVisible(bool(message.instruction))
         groups = grouped_by_level(self.queue)
         self.queue_summary.setText("待确认：" + "　".join(
-            f"{LEVEL_NAMES.get(level, '未定级')}{len(items)}条" for level, items in groups))
+            f"{levels.of(level).name if level in levels.RANK else '未定级'}{len(items)}条" for level, items in groups))
         self.locate_button.setEnabled(message.lon is not None or bool(message.adcode))
         for button in (self.previous_button, self.next_button):
             button.setEnabled(len(self.queue) > 1)

@@ -6,10 +6,10 @@ import logging
 
 from PySide6.QtCore import QObject, QUrl
 
-from cockpit.core.paths import resource
+from kernel import levels
+from kernel.paths import resource
 
 log = logging.getLogger(__name__)
-LEVELS = ("red", "orange", "yellow", "blue")
 
 try:  # QtMultimedia is in PySide6-Addons and needs the system's audio libraries
     from PySide6.QtMultimedia import QSoundEffect
@@ -21,7 +21,7 @@ else:
 
 
 class LevelSounds(QObject):
-    """Plays resources/sounds/<level>.wav; `available` tells whether anything can be heard."""
+    """Plays each level's sound from resources/sounds; `available` tells whether anything can be heard."""
 
     def __init__(self, parent: QObject | None = None, *, enabled: bool = True) -> None:
         super().__init__(parent)
@@ -33,10 +33,10 @@ class LevelSounds(QObject):
                         _IMPORT_PROBLEM)
         if not self.enabled:
             return
-        for level in LEVELS:
+        for level in levels.WARNING_LEVELS:
             effect = QSoundEffect(self)
-            effect.setSource(QUrl.fromLocalFile(str(resource("sounds", f"{level}.wav"))))
-            self._effects[level] = effect
+            effect.setSource(QUrl.fromLocalFile(str(resource("sounds", level.sound))))
+            self._effects[level.code] = effect
 
     @property
     def available(self) -> bool:

@@ -1,10 +1,7 @@
-"""OASIS CAP 1.2 messages: a safe parser, an Atom-feed reader and a writer.
+"""Reading CAP: one message, or an Atom feed of them (CAP 1.2; CAP 1.1 too, as a subset; 1.0 refused).
 
-Shared by the cockpit and the central API's ingestion. CAP 1.2 is the target;
-CAP 1.1 is read too (its elements are a subset of 1.2's), CAP 1.0 is refused.
-Input is hostile until proven otherwise: the size is checked before parsing,
-and defusedxml refuses any DTD, entity or external reference, so nothing is
-ever read from disk or fetched from the network while parsing.
+Input is hostile until proven otherwise: the size is checked before parsing, and defusedxml refuses
+any DTD, entity or external reference, so nothing is ever read from disk or fetched while parsing.
 """
 
 from __future__ import annotations
@@ -13,152 +10,32 @@ import codecs
 import math
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
 from datetime import datetime
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
-MAX_CAP_BYTES = 512 * 1024
-MAX_FEED_BYTES = 4 * 1024 * 1024
+from kernel.cap.model import (
+    ATOM,
+    BAD_ID_CHARS,
+    CAP10,
+    CAP_NS,
+    CERTAINTIES,
+    MAX_CAP_BYTES,
+    MAX_FEED_BYTES,
+    MSG_TYPES,
+    SCOPES,
+    SEVERITIES,
+    STATUSES,
+    URGENCIES,
+    CapAlert,
+    CapArea,
+    CapError,
+    CapInfo,
+    CapReference,
+    FeedEntry,
+)
 
-CAP_NS = {
-    "urn:oasis:names:tc:emergency:cap:1.2": "1.2",
-    "urn:oasis:names:tc:emergency:cap:1.1": "1.1",
-}
-CAP12 = "urn:oasis:names:tc:emergency:cap:1.2"
-CAP10 = "http://www.incident.com/cap/1.0"
-ATOM = "http://www.w3.org/2005/Atom"
-
-SEVERITY_BY_LEVEL = {"red": "Extreme", "orange": "Severe", "yellow": "Moderate", "blue": "Minor"}
-LEVEL_BY_SEVERITY = {severity: level for level, severity in SEVERITY_BY_LEVEL.items()}
-LEVEL_NAMES = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}
-
-STATUSES = ("Actual", "Exercise", "System", "Test", "Draft")
-MSG_TYPES = ("Alert", "Update", "Cancel", "Ack", "Error")
-SCOPES = ("Public", "Restricted", "Private")
-URGENCIES = ("Immediate", "Expected", "Future", "Past", "Unknown")
-SEVERITIES = ("Extreme", "Severe", "Moderate", "Minor", "Unknown")
-CERTAINTIES = ("Observed", "Likely", "Possible", "Unlikely", "Unknown", "Very Likely")  # last: CAP 1.1 only
-
-# CAP forbids spaces, commas and markup characters in identifiers and senders.
-_BAD_ID_CHARS = re.compile(r"[\s,<&]")
-
-
-class CapError(ValueError):
-    """A message that cannot be accepted; `code` says why, the text says it in words."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code  # too_large, not_xml, forbidden, not_cap, unsupported_version, invalid
-
-
-@dataclass(frozen=True)
-class CapReference:
-    sender: str
-    identifier: str
-    sent: str
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.identifier, self.sender, self.sent)
-
-
-@dataclass(frozen=True)
-class CapArea:
-    description: str
-    polygons: tuple[tuple[tuple[float, float], ...], ...] = ()  # rings of (lon, lat)
-    circles: tuple[tuple[float, float, float], ...] = ()  # (lon, lat, radius_km)
-    geocodes: tuple[tuple[str, str], ...] = ()  # (valueName, value)
-
-
-@dataclass(frozen=True)
-class CapInfo:
-    language: str = "en-US"
-    category: tuple[str, ...] = ()
-    event: str = ""
-    urgency: str = "Unknown"
-    severity: str = "Unknown"
-    certainty: str = "Unknown"
-    headline: str = ""
-    description: str = ""
-    instruction: str = ""
-    sender_name: str = ""
-    web: str = ""
-    contact: str = ""
-    effective: datetime | None = None
-    onset: datetime | None = None
-    expires: datetime | None = None
-    areas: tuple[CapArea, ...] = ()
-    parameters: tuple[tuple[str, str], ...] = ()
-    event_codes: tuple[tuple[str, str], ...] = ()
-    response_types: tuple[str, ...] = ()
-    audience: str = ""
-
-    @property
-    def level(self) -> str | None:
-        """The colour level (red/orange/yellow/blue), or None for severity Unknown."""
-        return LEVEL_BY_SEVERITY.get(self.severity)
-
-
-@dataclass(frozen=True)
-class CapAlert:
-    identifier: str
-    sender: str
-    sent: datetime
-    status: str = "Actual"
-    msg_type: str = "Alert"
-    scope: str = "Public"
-    references: tuple[CapReference, ...] = ()
-    infos: tuple[CapInfo, ...] = ()
-    version: str = "1.2"
-    note: str = ""
-    source: str = ""
-    restriction: str = ""
-    addresses: str = ""
-    codes: tuple[str, ...] = ()
-    incidents: str = ""
-    sent_text: str = field(default="", compare=False)  # `sent` exactly as written in the message
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        """(identifier, sender, sent as written): what CAP `references` name a message by."""
-        return (self.identifier, self.sender, self.sent_text or format_cap_time(self.sent))
-
-    def info_for(self, languages: tuple[str, ...] = ("zh-CN", "zh", "en")) -> CapInfo | None:
-        """The info block in the first wanted language (exact tag, then primary subtag), else the first."""
-        if not self.infos:
-            return None
-        tags = [info.language.lower() for info in self.infos]
-        for wanted in languages:
-            if wanted.lower() in tags:
-                return self.infos[tags.index(wanted.lower())]
-        for wanted in languages:
-            primary = wanted.lower().split("-")[0]
-            for info, tag in zip(self.infos, tags, strict=True):
-                if tag.split("-")[0] == primary:
-                    return info
-        return self.infos[0]
-
-
-@dataclass(frozen=True)
-class FeedEntry:
-    id: str
-    title: str
-    updated: datetime | None
-    link: str
-    alert: CapAlert | None  # None: an index entry (fetch `link`), or a broken embedded message
-    error: str = ""  # why the embedded message was refused, in words
-
-
-def format_cap_time(moment: datetime) -> str:
-    """CAP's dateTime form: seconds, always an explicit offset (never "Z")."""
-    if moment.tzinfo is None:
-        raise CapError("invalid", f"the time {moment} has no time-zone offset; CAP times need one")
-    return moment.isoformat(timespec="seconds")
-
-
-# ---------------------------------------------------------------- parsing
 
 def parse_cap(data: bytes) -> CapAlert:
     """Parse one CAP message; raise CapError with a plain-words reason if it cannot be accepted."""
@@ -354,7 +231,7 @@ class _Reader:
 
 
 def _identifier(value: str, name: str) -> str:
-    if _BAD_ID_CHARS.search(value):
+    if BAD_ID_CHARS.search(value):
         raise CapError("invalid", f"<{name}> {value!r} contains a space, comma or markup character, "
                                   "which CAP forbids")
     return value
@@ -445,82 +322,3 @@ def _text(element: ET.Element, tag: str) -> str:
 
 def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
-
-
-# ---------------------------------------------------------------- writing
-
-def build_cap(alert: CapAlert) -> bytes:
-    """The alert as CAP 1.2 XML (UTF-8), in the schema's element order."""
-    root = ET.Element(_q("alert"))
-    _add(root, "identifier", alert.identifier)
-    _add(root, "sender", alert.sender)
-    _add(root, "sent", format_cap_time(alert.sent))
-    _add(root, "status", alert.status)
-    _add(root, "msgType", alert.msg_type)
-    _add(root, "source", alert.source)
-    _add(root, "scope", alert.scope)
-    _add(root, "restriction", alert.restriction)
-    _add(root, "addresses", alert.addresses)
-    for code in alert.codes:
-        _add(root, "code", code)
-    _add(root, "note", alert.note)
-    if alert.references:
-        _add(root, "references", " ".join(f"{r.sender},{r.identifier},{r.sent}" for r in alert.references))
-    _add(root, "incidents", alert.incidents)
-    for info in alert.infos:
-        _build_info(ET.SubElement(root, _q("info")), info)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True, default_namespace=CAP12)
-
-
-def _build_info(element: ET.Element, info: CapInfo) -> None:
-    _add(element, "language", info.language)
-    for category in info.category:
-        _add(element, "category", category)
-    _add(element, "event", info.event)
-    for response_type in info.response_types:
-        _add(element, "responseType", response_type)
-    _add(element, "urgency", info.urgency)
-    _add(element, "severity", info.severity)
-    _add(element, "certainty", "Likely" if info.certainty == "Very Likely" else info.certainty)
-    _add(element, "audience", info.audience)
-    _add_pairs(element, "eventCode", info.event_codes)
-    for name in ("effective", "onset", "expires"):
-        moment = getattr(info, name)
-        if moment is not None:
-            _add(element, name, format_cap_time(moment))
-    _add(element, "senderName", info.sender_name)
-    _add(element, "headline", info.headline)
-    _add(element, "description", info.description)
-    _add(element, "instruction", info.instruction)
-    _add(element, "web", info.web)
-    _add(element, "contact", info.contact)
-    _add_pairs(element, "parameter", info.parameters)
-    for area in info.areas:
-        area_element = ET.SubElement(element, _q("area"))
-        _add(area_element, "areaDesc", area.description)
-        for ring in area.polygons:
-            _add(area_element, "polygon", " ".join(f"{_num(lat)},{_num(lon)}" for lon, lat in ring))
-        for lon, lat, radius in area.circles:
-            _add(area_element, "circle", f"{_num(lat)},{_num(lon)} {_num(radius)}")
-        _add_pairs(area_element, "geocode", area.geocodes)
-
-
-def _num(value: float) -> str:
-    """Plain decimal, no exponent (7 places: about a centimetre)."""
-    return format(value, ".7f").rstrip("0").rstrip(".")
-
-
-def _q(name: str) -> str:
-    return f"{{{CAP12}}}{name}"
-
-
-def _add(parent: ET.Element, name: str, text: str) -> None:
-    if text:
-        ET.SubElement(parent, _q(name)).text = text
-
-
-def _add_pairs(parent: ET.Element, name: str, pairs: tuple[tuple[str, str], ...]) -> None:
-    for value_name, value in pairs:
-        element = ET.SubElement(parent, _q(name))
-        ET.SubElement(element, _q("valueName")).text = value_name
-        ET.SubElement(element, _q("value")).text = value

@@ -21,7 +21,7 @@ import shapely
 from shapely.geometry import MultiPoint, Point, shape
 from shapely.geometry.base import BaseGeometry
 
-from cockpit.core.paths import resource
+from kernel.paths import resource
 
 DATUM = "WGS-84"
 CITY = {"adcode": "320600", "name": "南通市"}
