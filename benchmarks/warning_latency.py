@@ -45,7 +45,7 @@ def percentile(values: list[float], share: float) -> float:
 async def measure(count: int, folder: Path) -> list[float]:
     from PySide6.QtCore import QEvent, QObject
 
-    from cockpit.charts import CHART_KINDS
+    from cockpit.charts import CHART_KINDS, block_is_empty
     from cockpit.core.alerts import CentralFeed, Inbox, WarningService
     from cockpit.core.cache import DiskCache
     from cockpit.core.catalogue import load_catalogue
@@ -60,7 +60,8 @@ async def measure(count: int, folder: Path) -> list[float]:
     central = EmbeddedCentral(folder / "central.sqlite", seed=2026, admin_token=ADMIN)
     url = await loop.run_in_executor(None, central.start)
     catalogue = load_catalogue(chart_kinds=CHART_KINDS)
-    store = Store(DiskCache(folder / "cache.sqlite", url), stale_after=stale_after_for(catalogue.endpoints()))
+    store = Store(DiskCache(folder / "cache.sqlite", url), stale_after=stale_after_for(catalogue.endpoints()),
+                  block_is_empty=block_is_empty)
     window = MainWindow(catalogue, store, source=url)
     window.resize(1920, 1080)
     window.show()

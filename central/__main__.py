@@ -2,6 +2,6 @@
 
 import sys
 
-from central.server import main
+from central.cli import main
 
 sys.exit(main())

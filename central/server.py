@@ -7,36 +7,26 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import fcntl
-import ipaddress
 import json
 import logging
-import os
-import signal
-import socket
-import sqlite3
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
-import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from central import capio, models, open311, warnings
-from central.db import Database, SchemaTooNewError
+from central.db import Database
 from central.http import ApiError, ETagMiddleware, Guard, install_error_handlers
 from kernel import geo
 from kernel.cap import MAX_CAP_BYTES, CapError, parse_cap
-from kernel.clock import CITY_TZ, city_text, instant_argument
+from kernel.clock import CITY_TZ, city_text
 
 log = logging.getLogger("central")
 API_VERSION = "1"
@@ -322,130 +312,5 @@ def _open311_routes() -> APIRouter:
 
 # ---------------------------------------------------------------- command line
 
-class _Server(uvicorn.Server):
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        warnings.BELL.close()  # long polls answer now instead of holding the shutdown up
-        super().handle_exit(sig, frame)
-        self._captured_signals.clear()  # exit with status 0 after the clean shutdown, not by the signal
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cockpit-central", description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
-    parser.add_argument("--port", type=int, default=8080, help="port (0: any free port)")
-    parser.add_argument("--db", type=Path, default=Path("central.sqlite"), help="SQLite file (created if missing)")
-    parser.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
-    parser.add_argument("--seed", type=int, default=2026, help="seed of the simulated city")
-    parser.add_argument("--start-at", metavar="TIME", type=instant_argument,
-                        help="where a new database's simulated clock starts, e.g. 2028-02-29T23:55 "
-                             "(no offset: the city's time, UTC+8; default: now); an existing database "
-                             "continues its own clock")
-    parser.add_argument("--token", help="require Authorization: Bearer TOKEN on API calls")
-    parser.add_argument("--admin-token", help="token for admin calls (CAP ingestion, simulation control)")
-    parser.add_argument("--dump-openapi", type=Path, metavar="FILE", help="write the OpenAPI document and exit")
-    parser.add_argument("--exit-with-parent", action="store_true",
-                        help="stop when the process that started this one dies (the cockpit's embedded default)")
-    return parser
-
-
 def openapi_text(app: FastAPI) -> str:
     return json.dumps(app.openapi(), ensure_ascii=False, indent=2) + "\n"
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    if not 0 < args.speed <= MAX_SPEED:
-        print(f"cockpit-central: --speed must be above 0 and at most {MAX_SPEED:g}, not {args.speed}", file=sys.stderr)
-        return 2
-    settings = Settings(db=args.db, seed=args.seed, speed=args.speed, token=args.token,
-                        admin_token=args.admin_token, start_at=args.start_at)
-    app = create_app(settings)
-    if args.dump_openapi:
-        args.dump_openapi.write_text(openapi_text(app), encoding="utf-8")
-        return 0
-    try:
-        Database(args.db).close()  # a file that is not our database fails here, in words, not mid-start
-    except (sqlite3.DatabaseError, SchemaTooNewError) as exc:
-        hint = " (does its folder exist, and may this user write there?)" if "unable to open" in str(exc) else ""
-        print(f"cockpit-central: cannot use {args.db} as the database: {exc}{hint}", file=sys.stderr)
-        return 2
-    lock = _lock_database(args.db)
-    if isinstance(lock, str):  # another server simulates this city: two would publish every warning twice
-        print(f"{ALREADY_SERVING} {lock}", flush=True)
-        print(f"cockpit-central: {args.db} is already served at {lock}; not starting a second simulator on it",
-              file=sys.stderr)
-        return 3
-    try:
-        sock = _bind(args.host, args.port)
-    except OSError as exc:
-        print(f"cockpit-central: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    host, port = sock.getsockname()[:2]
-    if not _loopback(host) and not args.token:
-        log.warning("listening on %s beyond this machine without --token: anyone who can reach it can read", host)
-    url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
-    lock.truncate(0)
-    lock.write(url)
-    lock.flush()
-    config = uvicorn.Config(app, log_config=None, access_log=False, timeout_graceful_shutdown=5,
-                            lifespan="on")
-    return asyncio.run(_serve(_Server(config), sock, url, exit_with_parent=args.exit_with_parent))
-
-
-async def _stop_when_orphaned(server: _Server, parent: int) -> None:
-    """A cockpit killed hard (SIGKILL, a crash) must not leave its embedded server running."""
-    while os.getppid() == parent:
-        await asyncio.sleep(1.0)
-    log.info("the process that started this server is gone; stopping")
-    server.handle_exit(signal.SIGTERM, None)
-
-
-ALREADY_SERVING = "cockpit-central already serving this database at"
-
-
-def _lock_database(db: Path):
-    """Hold `<db>.lock` for the server's life (the OS drops it when the process dies, however it
-    dies). Returns the open lock file, or the address written by the server that holds it."""
-    path = db.with_name(db.name + ".lock")
-    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (held open on purpose until exit)
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "an address not yet known"
-        handle.close()
-        return holder
-    return handle
-
-
-def _loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host.partition("%")[0]).is_loopback
-    except ValueError:
-        return False
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
-    sock.set_inheritable(True)
-    return sock
-
-
-async def _serve(server: _Server, sock: socket.socket, url: str, *, exit_with_parent: bool = False) -> int:
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    if exit_with_parent:
-        asyncio.create_task(_stop_when_orphaned(server, os.getppid()))
-    while not server.started and not task.done():
-        await asyncio.sleep(0.02)
-    if not server.started:
-        await task
-        print("cockpit-central: the server did not start (see the messages above)", file=sys.stderr)
-        return 1
-    print(f"cockpit-central listening on {url}", flush=True)
-    await task
-    return 0

@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from cockpit.charts import CHART_KINDS
+from cockpit.charts import CHART_KINDS, block_is_empty
 from cockpit.core.cache import DiskCache
 from cockpit.core.catalogue import Catalogue, CatalogueError, load_catalogue
 from cockpit.core.client import ApiClient
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     if settings.screenshot and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a briefing job on a server with no screen
     try:
-        catalogue = load_catalogue(chart_kinds=CHART_KINDS)
+        catalogue = load_catalogue(settings.catalogue, chart_kinds=CHART_KINDS)
     except CatalogueError as exc:
         print(f"cockpit: the panel catalogue is broken: {exc}", file=sys.stderr)
         return 2
@@ -78,7 +78,7 @@ async def run(settings: Settings, catalogue: Catalogue) -> int:
     loop = asyncio.get_running_loop()
     intervals = catalogue.endpoints()
     cache = DiskCache(settings.cache_path, settings.source)
-    store = Store(cache, stale_after=stale_after_for(intervals))
+    store = Store(cache, stale_after=stale_after_for(intervals), block_is_empty=block_is_empty)
     store.load_from_cache()  # the last picture, at once, marked stale
     source = settings.api_url or EMBEDDED_SOURCE
     window = MainWindow(catalogue, store, source=source)
@@ -200,7 +200,9 @@ def _catching_up(service, store: Store, intervals: dict[str, float]) -> bool:
 
 
 def _ready(entry) -> bool:
-    return entry.payload is not None and (not entry.from_cache or entry.error is not None)
+    """Data to show, or the server's final word that there is none (a 4xx: the panel shows why)."""
+    refused = entry.state is State.ERROR and entry.error_status is not None and 400 <= entry.error_status < 500
+    return refused or (entry.payload is not None and (not entry.from_cache or entry.error is not None))
 
 
 async def screenshot(window, store: Store, intervals: dict[str, float], settings: Settings, where: str,

@@ -123,7 +123,7 @@ def first_frame_child(argv: list[str]) -> int:
 def panels_frame(url: str, size: tuple[int, int], label: str, plan: Plan) -> list[Record]:
     from PySide6.QtWidgets import QApplication
 
-    from cockpit.charts import CHART_KINDS
+    from cockpit.charts import CHART_KINDS, block_is_empty
     from cockpit.core.catalogue import load_catalogue
     from cockpit.core.client import ApiClient
     from cockpit.core.store import Store, stale_after_for
@@ -143,7 +143,7 @@ def panels_frame(url: str, size: tuple[int, int], label: str, plan: Plan) -> lis
         time.sleep(1.0)
     rounds.append([client.fetch(endpoint) for endpoint in endpoints])
     client.close()
-    store = Store(None, stale_after=stale_after_for(catalogue.endpoints()))
+    store = Store(None, stale_after=stale_after_for(catalogue.endpoints()), block_is_empty=block_is_empty)
     window = MainWindow(catalogue, store, source="benchmark")
     window.resize(*size)
     window.show()

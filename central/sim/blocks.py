@@ -6,8 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from kernel import levels
-
-MAX_TABLE_ROWS = 50
+from kernel.contract import MAX_TABLE_ROWS
 
 
 def kpi(kpi_id: str, label: str, value: float | int, unit: str) -> dict[str, Any]:

@@ -1,4 +1,6 @@
-"""Chart kinds: the registry the catalogue's `kind` names resolve to."""
+"""Chart kinds: the registry the catalogue's `kind` names resolve to, one block type per kind."""
+
+from typing import Any
 
 from cockpit.charts.base import BlockError, Chart
 from cockpit.charts.donut import DonutChart
@@ -8,10 +10,20 @@ from cockpit.charts.kpi import KpiTiles
 from cockpit.charts.line import LineChart
 from cockpit.charts.ranking import RankingBars
 from cockpit.charts.table import TableChart
+from cockpit.core.store import holds_no_items
 
 CHART_KINDS: dict[str, type[Chart]] = {
     chart.kind: chart
     for chart in (KpiTiles, LineChart, RankingBars, DonutChart, GaugeChart, FunnelChart, TableChart)
 }
 
-__all__ = ["CHART_KINDS", "BlockError", "Chart"]
+
+def block_is_empty(block: Any) -> bool:
+    """The kind that reads a block's type says whether it is empty; a block no kind reads (a map
+    layer's points) is empty when it holds no items."""
+    kind = block.get("type") if isinstance(block, dict) else None
+    reader = next((chart for chart in CHART_KINDS.values() if chart.block_type == kind), None)
+    return reader.block_is_empty(block) if reader else holds_no_items(block)
+
+
+__all__ = ["CHART_KINDS", "BlockError", "Chart", "block_is_empty"]

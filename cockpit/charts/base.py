@@ -28,14 +28,16 @@ class BlockError(ValueError):
 
 
 class Chart(QWidget):
-    """One chart kind. Subclasses set `kind`, `block_types`, `_parse` and `_show`."""
+    """One chart kind: it reads one block type. Subclasses set `kind`, `block_type`, `_parse`,
+    `_is_empty` and `_show` (or `paint`); a new kind is one class and its line in CHART_KINDS."""
 
     kind: ClassVar[str] = ""
-    block_types: ClassVar[frozenset[str]] = frozenset()
+    block_type: ClassVar[str] = ""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.scale = 1.0
+        self.max_items: int | None = None
         self.block: dict | None = None
         self.problem: str | None = None
         self.model: Any = None
@@ -75,9 +77,8 @@ class Chart(QWidget):
         try:
             if not isinstance(block, dict):
                 raise BlockError(f"数据块应为对象，收到的是 {type(block).__name__}")
-            if block.get("type") not in self.block_types:
-                wanted = "、".join(sorted(self.block_types))
-                raise BlockError(f"数据块类型为 “{block.get('type')}”，此图表只能显示 {wanted}")
+            if block.get("type") != self.block_type:
+                raise BlockError(f"数据块类型为 “{block.get('type')}”，此图表只能显示 {self.block_type}")
             model = self._parse(block)
         except (BlockError, KeyError, TypeError, ValueError) as exc:
             self.problem = _in_words(exc)
@@ -99,6 +100,22 @@ class Chart(QWidget):
         self._set_caption("")
         self._say(text)
 
+    def set_max_items(self, count: int | None) -> None:
+        """Show at most `count` of the block's items (an overview tile); kinds that cannot cut ignore it."""
+        self.max_items = count
+        self._reshow()
+
+    @classmethod
+    def block_is_empty(cls, block: Any) -> bool:
+        """Whether `block` holds nothing this kind would draw. A block it cannot read is not empty:
+        the chart says what is wrong with it."""
+        if not isinstance(block, dict):
+            return True
+        try:
+            return cls._is_empty(cls._parse(block))
+        except (BlockError, KeyError, TypeError, ValueError):
+            return False
+
     def set_scale(self, scale: float) -> None:
         if not math.isclose(scale, self.scale):
             self.scale = scale
@@ -115,10 +132,12 @@ class Chart(QWidget):
     def _make_body(self) -> QWidget:
         return Canvas(self)
 
-    def _parse(self, block: dict) -> Any:
+    @classmethod
+    def _parse(cls, block: dict) -> Any:
         raise NotImplementedError
 
-    def _is_empty(self, model: Any) -> bool:
+    @classmethod
+    def _is_empty(cls, model: Any) -> bool:
         return not model
 
     def _show(self, model: Any) -> None:

@@ -31,9 +31,10 @@ class Shares:
 
 class DonutChart(Chart):
     kind = "donut"
-    block_types = frozenset({"shares"})
+    block_type = "shares"
 
-    def _parse(self, block: dict) -> Shares:
+    @classmethod
+    def _parse(cls, block: dict) -> Shares:
         parts = []
         for item in items_of(block):
             name = str(item.get("name", ""))
@@ -47,7 +48,8 @@ class DonutChart(Chart):
             parts = [*parts[:MAX_PARTS - 1], Part("其他", rest)]
         return Shares(str(block.get("unit") or ""), tuple(parts))
 
-    def _is_empty(self, model: Shares) -> bool:
+    @classmethod
+    def _is_empty(cls, model: Shares) -> bool:
         return model.total <= 0
 
     def paint(self, painter: QPainter, rect: QRect) -> None:

@@ -25,14 +25,16 @@ class Funnel:
 
 class FunnelChart(Chart):
     kind = "funnel"
-    block_types = frozenset({"funnel"})
+    block_type = "funnel"
 
-    def _parse(self, block: dict) -> Funnel:
+    @classmethod
+    def _parse(cls, block: dict) -> Funnel:
         stages = tuple(Stage(str(item.get("name", "")), number(item.get("value"), str(item.get("name", ""))) or 0.0)
                        for item in items_of(block, "stages"))
         return Funnel(str(block.get("unit") or ""), stages)
 
-    def _is_empty(self, model: Funnel) -> bool:
+    @classmethod
+    def _is_empty(cls, model: Funnel) -> bool:
         return not model.stages
 
     def paint(self, painter: QPainter, rect: QRect) -> None:

@@ -29,16 +29,18 @@ class Reading:
 
 class GaugeChart(Chart):
     kind = "gauge"
-    block_types = frozenset({"gauge"})
+    block_type = "gauge"
 
-    def _parse(self, block: dict) -> Reading:
+    @classmethod
+    def _parse(cls, block: dict) -> Reading:
         low, high = number(block["min"], "最小值 min"), number(block["max"], "最大值 max")
         if low is None or high is None or high <= low:
             raise BlockError(f"量程无效：min={block.get('min')}，max={block.get('max')}")
         return Reading(number(block.get("value"), "value"), low, high, str(block.get("unit") or ""),
                        number(block.get("target"), "target"))
 
-    def _is_empty(self, model: Reading) -> bool:
+    @classmethod
+    def _is_empty(cls, model: Reading) -> bool:
         return model.value is None
 
     def _caption_text(self, block: dict) -> str:

@@ -22,23 +22,22 @@ class Tile:
 
 class KpiTiles(Chart):
     kind = "kpi"
-    block_types = frozenset({"kpis"})
-    max_tiles: int | None = None  # a small tile shows the first few, large enough to read
+    block_type = "kpis"
     _ground_key: tuple | None = None
     _ground_pixmap: QPixmap | None = None
 
-    def set_max_tiles(self, count: int | None) -> None:
-        self.max_tiles = count
-        self._reshow()
-
-    def _parse(self, block: dict) -> tuple[Tile, ...]:
+    @classmethod
+    def _parse(cls, block: dict) -> tuple[Tile, ...]:
         tiles = []
         for item in items_of(block):
             if "label" not in item:
                 raise BlockError("指标缺少名称 label")
             tiles.append(Tile(str(item["label"]), number(item.get("value"), str(item["label"])),
                               str(item.get("unit") or "")))
-        return tuple(tiles[:self.max_tiles])
+        return tuple(tiles)
+
+    def _show(self, model: tuple[Tile, ...]) -> None:
+        super()._show(model[:self.max_items])  # a small tile shows the first few, large enough to read
 
     def paint(self, painter: QPainter, rect: QRect) -> None:
         tiles: tuple[Tile, ...] = self.model or ()

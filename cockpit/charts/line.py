@@ -140,7 +140,7 @@ class LineCanvas(Canvas):
 
 class LineChart(Chart):
     kind = "line"
-    block_types = frozenset({"series"})
+    block_type = "series"
 
     def __init__(self, parent=None) -> None:
         self._layout: tuple[tuple, Layout] | None = None  # (the size and scale it was made for, layout)
@@ -152,7 +152,8 @@ class LineChart(Chart):
     def _make_body(self) -> LineCanvas:
         return LineCanvas(self)
 
-    def _parse(self, block: dict) -> Series:
+    @classmethod
+    def _parse(cls, block: dict) -> Series:
         times = block.get("x")
         if not isinstance(times, list):
             raise BlockError("缺少时间轴 x")
@@ -172,7 +173,8 @@ class LineChart(Chart):
             lines.append(Line(name, np.array([np.nan if v is None else v for v in values], dtype=float)))
         return Series(x, tz, str(block.get("unit") or ""), tuple(lines))
 
-    def _is_empty(self, model: Series) -> bool:
+    @classmethod
+    def _is_empty(cls, model: Series) -> bool:
         return len(model.x) == 0 or not model.lines
 
     def _show(self, model: Series) -> None:

@@ -24,16 +24,6 @@ BAD = "#ff5a5a"
 # Series colours: distinct on a dark ground, the first is the accent.
 SERIES = ("#39d0ff", "#ffc53d", "#35d49a", "#ff7a8a", "#b68cff", "#4f8cff", "#ff9f45", "#7ee8fa")
 
-DOMAIN_COLOURS = {
-    "党建引领": "#ff5a5a",
-    "经济发展": "#ffc53d",
-    "社会治理": "#35d49a",
-    "政务服务": "#39d0ff",
-    "公共安全": "#ff8c1a",
-    "城市运行": "#b68cff",
-}
-
-
 def series_colour(index: int) -> QColor:
     return QColor(SERIES[index % len(SERIES)])
 

@@ -27,15 +27,17 @@ class Ranking:
 
 class RankingBars(Chart):
     kind = "ranking"
-    block_types = frozenset({"ranking"})
+    block_type = "ranking"
 
-    def _parse(self, block: dict) -> Ranking:
+    @classmethod
+    def _parse(cls, block: dict) -> Ranking:
         bars = [Bar(str(item.get("name", "")), number(item.get("value"), str(item.get("name", ""))) or 0.0)
                 for item in items_of(block)]
         bars.sort(key=lambda bar: bar.value, reverse=True)
         return Ranking(str(block.get("unit") or ""), tuple(bars))
 
-    def _is_empty(self, model: Ranking) -> bool:
+    @classmethod
+    def _is_empty(cls, model: Ranking) -> bool:
         return not model.bars
 
     def paint(self, painter: QPainter, rect: QRect) -> None:

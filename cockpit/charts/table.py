@@ -9,8 +9,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 
 from cockpit.charts import palette
 from cockpit.charts.base import BlockError, Chart, items_of, shown
-
-MAX_ROWS = 50
+from kernel.contract import MAX_TABLE_ROWS
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,7 @@ def cell_text(value: object, unit: str) -> str:
 
 class TableChart(Chart):
     kind = "table"
-    block_types = frozenset({"table"})
+    block_type = "table"
 
     def _make_body(self) -> QWidget:
         self.table = QTableWidget(self)
@@ -54,17 +53,19 @@ class TableChart(Chart):
         self._rescaled()
         return self.table
 
-    def _parse(self, block: dict) -> Table:
+    @classmethod
+    def _parse(cls, block: dict) -> Table:
         columns = tuple(Column(str(c["id"]), str(c.get("label", c["id"])), str(c.get("unit") or ""))
                         for c in items_of(block, "columns"))
         if not columns:
             raise BlockError("表格没有列")
-        raw_rows = items_of(block, "rows")[:MAX_ROWS]
+        raw_rows = items_of(block, "rows")[:MAX_TABLE_ROWS]  # the contract sends no more
         rows = tuple(tuple(cell_text(row.get(c.id), c.unit) for c in columns) for row in raw_rows)
         numeric = tuple(all(isinstance(row.get(c.id), int | float | None) for row in raw_rows) for c in columns)
         return Table(columns, rows, numeric)
 
-    def _is_empty(self, model: Table) -> bool:
+    @classmethod
+    def _is_empty(cls, model: Table) -> bool:
         return not model.rows
 
     def _show(self, model: Table) -> None:

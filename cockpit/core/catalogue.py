@@ -1,5 +1,9 @@
 """The panel catalogue: panels are data (resources/panels.json), validated at start-up.
 
+The catalogue is the client's one home for panels: their domains and colours, their charts, what
+an overview tile shows, which block colours the map and where each tile sits. A panel without a
+`layout` is packed into the first free cell, row by row, and the grid grows to hold it.
+
 A broken catalogue stops start-up with a `CatalogueError` naming the panel and
 what is wrong, rather than a blank tile or a traceback later.
 """
@@ -9,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +23,12 @@ from kernel.paths import resource
 SCHEMA_VERSION = 1
 REFRESH_RANGE_S = (1.0, 3600.0)
 _PANEL_ID = re.compile(r"[a-z][a-z0-9_]*")
-_PANEL_KEYS = {"id", "domain", "title", "endpoint", "refresh_s", "charts", "tile_charts", "layout", "map_layer"}
+_PANEL_KEYS = {"id", "domain", "title", "endpoint", "refresh_s", "charts", "tile_charts", "layout", "map_layer",
+               "map_colour"}
+_CHART_KEYS = {"kind", "block", "tile_items"}
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+DEFAULT_DOMAIN_COLOUR = "#39d0ff"
+MAP_COLOUR_LEVELS = ("county", "town")
 
 
 class CatalogueError(ValueError):
@@ -42,6 +51,15 @@ class Layout:
 class ChartSpec:
     kind: str
     block: str
+    tile_items: int | None = None  # an overview tile shows at most this many of the block's items
+
+
+@dataclass(frozen=True)
+class MapColour:
+    """The ranking block whose values colour the map while the panel is full-size."""
+
+    block: str
+    level: str  # "county" or "town": the regions its items' adcodes name
 
 
 @dataclass(frozen=True)
@@ -53,8 +71,10 @@ class PanelSpec:
     refresh_s: float
     charts: tuple[ChartSpec, ...]
     tile_charts: int  # how many of `charts` the overview tile shows; full-size shows all
-    layout: Layout
+    layout: Layout | None  # None until packed: the loaded catalogue places every panel
     map_layer: str | None  # the points block drawn on the map when the panel is full-size
+    map_colour: MapColour | None = None
+    domain_colour: str = DEFAULT_DOMAIN_COLOUR
 
 
 @dataclass(frozen=True)
@@ -68,6 +88,7 @@ class MapSpec:
 class Catalogue:
     schema_version: int
     domains: tuple[str, ...]
+    domain_colours: dict[str, str]
     rows: int
     columns: int
     map: MapSpec
@@ -78,6 +99,9 @@ class Catalogue:
             if panel.id == panel_id:
                 return panel
         raise KeyError(f"no panel {panel_id!r} in the catalogue")
+
+    def domain_colour(self, domain: str) -> str:
+        return self.domain_colours.get(domain, DEFAULT_DOMAIN_COLOUR)
 
     def by_domain(self, domain: str) -> tuple[PanelSpec, ...]:
         return tuple(panel for panel in self.panels if panel.domain == domain)
@@ -113,10 +137,8 @@ def _parse(data: Any, chart_kinds: frozenset[str]) -> Catalogue:
     version = data.get("schema_version")
     top.require(version == SCHEMA_VERSION,
                 f"schema_version {version!r} is not supported (this cockpit reads {SCHEMA_VERSION})")
-    domains = data.get("domains")
-    top.require(isinstance(domains, list) and domains and all(isinstance(d, str) and d for d in domains),
-                "'domains' must be a non-empty list of names")
-    top.require(len(set(domains)) == len(domains), f"'domains' lists a domain twice: {domains}")
+    colours = _domains(top, data.get("domains"))
+    domains = list(colours)
     overview = top.field(data, "overview", dict)
     rows = _Where("overview").positive_int(overview, "rows")
     columns = _Where("overview").positive_int(overview, "columns")
@@ -133,11 +155,36 @@ def _parse(data: Any, chart_kinds: frozenset[str]) -> Catalogue:
         panel = _panel(index, item, domains, rows, columns, chart_kinds)
         where = _Where(f"panel {panel.id!r}")
         where.require(panel.id not in {p.id for p in panels}, "duplicate panel id")
-        for cell in sorted(panel.layout.cells()):
+        for cell in sorted(panel.layout.cells() if panel.layout else ()):
             where.require(cell not in taken, f"layout overlaps {taken.get(cell)} at row {cell[0]}, column {cell[1]}")
             taken[cell] = f"panel {panel.id!r}"
         panels.append(panel)
-    return Catalogue(version, tuple(domains), rows, columns, map_spec, tuple(panels))
+    packed = [replace(p, layout=p.layout or _first_free(taken, columns, p.id), domain_colour=colours[p.domain])
+              for p in panels]
+    rows = max(rows, *(p.layout.row + p.layout.rowspan for p in packed))
+    return Catalogue(version, tuple(domains), colours, rows, columns, map_spec, tuple(packed))
+
+
+def _domains(where: _Where, items: Any) -> dict[str, str]:
+    """Domain name -> colour; a domain is a name, or {"name", "colour"}."""
+    where.require(isinstance(items, list) and items, "'domains' must be a non-empty list")
+    found: dict[str, str] = {}
+    for item in items:
+        name, colour = (item, DEFAULT_DOMAIN_COLOUR) if isinstance(item, str) else (
+            (item.get("name"), item.get("colour", DEFAULT_DOMAIN_COLOUR)) if isinstance(item, dict) else (None, None))
+        where.require(isinstance(name, str) and name, f"a domain is a name or {{\"name\", \"colour\"}}, got {item!r}")
+        where.require(isinstance(colour, str) and _COLOUR.fullmatch(colour),
+                      f"domain {name!r}: 'colour' must be #rrggbb, got {colour!r}")
+        where.require(name not in found, f"'domains' lists {name!r} twice")
+        found[name] = colour
+    return found
+
+
+def _first_free(taken: dict[tuple[int, int], str], columns: int, panel_id: str) -> Layout:
+    """The first free cell, row by row (the grid grows downwards as far as it needs)."""
+    cell = next((row, col) for row in range(len(taken) + 1) for col in range(columns) if (row, col) not in taken)
+    taken[cell] = f"panel {panel_id!r}"
+    return Layout(*cell)
 
 
 def _panel(index: int, item: Any, domains: list[str], rows: int, columns: int,
@@ -161,16 +208,30 @@ def _panel(index: int, item: Any, domains: list[str], rows: int, columns: int,
         where.require(isinstance(chart, dict) and isinstance(chart.get("kind"), str)
                       and isinstance(chart.get("block"), str) and chart["block"],
                       f"each chart needs a 'kind' and a 'block', got {chart!r}")
+        unknown = sorted(set(chart) - _CHART_KEYS)
+        where.require(not unknown, f"chart {chart['block']!r}: unknown field(s) {', '.join(unknown)}")
         where.require(chart["kind"] in chart_kinds,
                       f"unknown chart kind {chart['kind']!r} (known: {', '.join(sorted(chart_kinds))})")
-        charts.append(ChartSpec(chart["kind"], chart["block"]))
+        tile_items = where.int_at_least(chart, "tile_items", 1) if "tile_items" in chart else None
+        charts.append(ChartSpec(chart["kind"], chart["block"], tile_items))
     tile_charts = where.positive_int(item, "tile_charts")
     where.require(tile_charts <= len(charts), f"'tile_charts' is {tile_charts} but there are {len(charts)} charts")
     map_layer = item.get("map_layer")
     where.require(map_layer is None or (isinstance(map_layer, str) and map_layer),
                   f"'map_layer' must be a block name or null, got {map_layer!r}")
+    layout = _layout(where, item["layout"], rows, columns) if item.get("layout") is not None else None
     return PanelSpec(panel_id, domain, title, _endpoint(where, item), _refresh(where, item), tuple(charts),
-                     tile_charts, _layout(where, item.get("layout"), rows, columns), map_layer)
+                     tile_charts, layout, map_layer, _map_colour(where, item.get("map_colour")))
+
+
+def _map_colour(where: _Where, item: Any) -> MapColour | None:
+    if item is None:
+        return None
+    where.require(isinstance(item, dict) and isinstance(item.get("block"), str) and item["block"]
+                  and item.get("level") in MAP_COLOUR_LEVELS,
+                  f"'map_colour' must be {{\"block\": a ranking block, \"level\": one of "
+                  f"{', '.join(MAP_COLOUR_LEVELS)}}}, got {item!r}")
+    return MapColour(item["block"], item["level"])
 
 
 def _endpoint(where: _Where, item: dict) -> str:

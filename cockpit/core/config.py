@@ -45,6 +45,7 @@ class Settings:
     speed: float
     seed: int
     sim_start: datetime | None  # where the embedded simulated city's clock starts (None: now)
+    catalogue: Path | None = None  # the panel catalogue (None: the shipped resources/panels.json)
 
     @property
     def has_token(self) -> bool:
@@ -82,7 +83,7 @@ def parse_settings(argv: list[str] | None = None, env: Mapping[str, str] | None 
         timeout_s=args.timeout, cache_path=args.cache or user_cache_dir() / "payloads.sqlite",
         display_only=args.display_only, audit_log=args.audit_log, cap_feeds=tuple(args.cap_feed),
         popup_level=args.popup_level, fullscreen=args.fullscreen, span_screens=args.span_screens,
-        speed=args.speed, seed=args.seed, sim_start=args.sim_start)
+        speed=args.speed, seed=args.seed, sim_start=args.sim_start, catalogue=args.catalogue)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -119,6 +120,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--sim-start", metavar="TIME", type=instant_argument,
                         help="start the embedded simulated Nantong at this instant instead of now, "
                              "e.g. 2028-02-29T23:55 (no offset: the city's time, UTC+8)")
+    parser.add_argument("--catalogue", metavar="FILE", type=Path,
+                        help="the panel catalogue to show (default: the shipped resources/panels.json)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     return parser
 

@@ -42,6 +42,7 @@ class Entry:
     error: str | None  # the last error, in words for the screen
     from_cache: bool  # the payload came from disk and no server has confirmed it since start-up
     etag: str | None = None
+    error_status: int | None = None  # the HTTP status of the last error, when the server answered
 
     def age_s(self, server_now: datetime) -> float | None:
         if self.received_server_time is None:
@@ -55,14 +56,15 @@ def stale_after_for(intervals: Mapping[str, float], *, factor: float = 3.0, floo
     return lambda endpoint: max(floor_s, factor * intervals.get(endpoint, DEFAULT_STALE_AFTER_S / factor))
 
 
-def is_empty(payload: Any) -> bool:
-    """True when the payload holds nothing to show (e.g. a panel whose blocks are all empty)."""
+def is_empty(payload: Any, block_is_empty: Callable[[Any], bool] | None = None) -> bool:
+    """True when the payload holds nothing to show (e.g. a panel whose blocks are all empty).
+    Whether a block is empty is for the chart kind that reads it to say (`block_is_empty`)."""
     if payload is None:
         return True
     if isinstance(payload, list):
         return not payload
     if "blocks" in payload:
-        return all(_block_is_empty(block) for block in payload["blocks"].values())
+        return all((block_is_empty or holds_no_items)(block) for block in payload["blocks"].values())
     if "regions" in payload:
         return not payload["regions"] and not payload.get("headline")
     if "warnings" in payload and "cursor" in payload:
@@ -70,21 +72,19 @@ def is_empty(payload: Any) -> bool:
     return not payload
 
 
-def _block_is_empty(block: Any) -> bool:
+def holds_no_items(block: Any) -> bool:
+    """The reading of a block that no chart kind claims: empty unless it holds a value or a list of them."""
     if not isinstance(block, dict):
         return True
-    if block.get("type") == "gauge":
-        return block.get("value") is None
-    for key in ("items", "stages", "rows", "lines"):
-        if key in block:
-            return not block[key]
-    return True
+    return not any(value for key, value in block.items() if key not in ("type", "label", "unit"))
 
 
 class Store:
     def __init__(self, cache: DiskCache | None = None, *,
-                 stale_after: Callable[[str], float] = lambda endpoint: DEFAULT_STALE_AFTER_S) -> None:
+                 stale_after: Callable[[str], float] = lambda endpoint: DEFAULT_STALE_AFTER_S,
+                 block_is_empty: Callable[[Any], bool] = holds_no_items) -> None:
         self.cache = cache
+        self._block_is_empty = block_is_empty
         self._stale_after = stale_after
         self._entries: dict[str, Entry] = {}
         self._subscribers: list[Callable[[str, Entry], None]] = []
@@ -128,13 +128,13 @@ class Store:
         else:
             payload, etag = result.payload, result.etag
         as_of = payload.get("as_of") if isinstance(payload, dict) else None
-        state = State.EMPTY if is_empty(payload) else State.OK
+        state = State.EMPTY if is_empty(payload, self._block_is_empty) else State.OK
         self._set(Entry(result.endpoint, state, payload, received, as_of, None, False, etag))
 
     def put_error(self, endpoint: str, error: ApiError) -> None:
         previous = self.get(endpoint)
         state = State.STALE if previous.payload is not None else State.ERROR
-        self._set(replace(previous, state=state, error=error.message))
+        self._set(replace(previous, state=state, error=error.message, error_status=error.status))
 
     def save_to_cache(self, result: FetchResult) -> None:
         """Write a fetch to the disk cache; any thread (the poller calls it off the loop thread)."""

@@ -220,7 +220,7 @@ class MainWindow(QMainWindow):
         row = QHBoxLayout(page)
         row.setContentsMargins(10, 10, 10, 10)
         map_widget = None
-        if spec.map_layer:
+        if spec.map_layer or spec.map_colour:
             map_widget = NantongMap()
             self.situation.colour(map_widget)  # until the panel's own regional figures arrive
         row.addWidget(PanelView(spec, "full", map_widget=map_widget, parent=page))

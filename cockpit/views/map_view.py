@@ -160,6 +160,11 @@ class NantongMap(QWidget):
         self._values, self._label, self._unit, self._level = dict(values), label, unit, level
         self._restyle()
 
+    @property
+    def choropleth(self) -> tuple[str, str, str]:
+        """What colours the map: (label, unit, level)."""
+        return self._label, self._unit, self._level
+
     def set_points(self, layer: str, items: list[dict]) -> None:
         """Show the points of one layer; each item has lon, lat and level (red/orange/yellow/blue/normal)."""
         count = len(items)

@@ -18,8 +18,6 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePol
 
 from cockpit.charts import CHART_KINDS, Chart
 from cockpit.charts.base import SteadyLabel
-from cockpit.charts.kpi import KpiTiles
-from cockpit.charts.palette import DOMAIN_COLOURS
 from cockpit.core.catalogue import PanelSpec
 from cockpit.core.formats import format_age
 from cockpit.core.store import Entry, State
@@ -31,7 +29,6 @@ STATE_WORDS = {State.LOADING: "加载中", State.OK: "正常", State.EMPTY: "无
 STATE_COLOURS = {State.LOADING: "#8ea6c9", State.OK: "#35d49a", State.EMPTY: "#8ea6c9",
                  State.ERROR: levels.of("red").colour, State.STALE: levels.of("orange").colour}
 MODES = ("tile", "domain", "full")
-TILE_KPIS = 4  # an overview tile shows its first four KPIs; domain and full-size views show them all
 log = logging.getLogger(__name__)
 
 
@@ -103,10 +100,9 @@ class PanelView(QFrame):
             self.setToolTip(f"{spec.title}：点击查看全屏")
         shown_specs = spec.charts[:spec.tile_charts] if mode == "tile" else spec.charts
         self.charts: list[tuple[str, Chart]] = [(c.block, CHART_KINDS[c.kind](self)) for c in shown_specs]
-        if mode == "tile":
-            for _block, chart in self.charts:
-                if isinstance(chart, KpiTiles):
-                    chart.set_max_tiles(TILE_KPIS)
+        if mode == "tile":  # domain and full-size views show every item
+            for (_block, chart), chart_spec in zip(self.charts, shown_specs, strict=True):
+                chart.set_max_items(chart_spec.tile_items)
         self._build()
         self.set_entry(None)
 
@@ -114,7 +110,7 @@ class PanelView(QFrame):
     def _build(self) -> None:
         self.domain_tag = QLabel(self.spec.domain, self)
         self.domain_tag.setObjectName("domainTag")
-        colour = DOMAIN_COLOURS.get(self.spec.domain, "#39d0ff")
+        colour = self.spec.domain_colour
         self.domain_tag.setStyleSheet(f"color: {colour}; border: 1px solid {colour};")
         self.title = QLabel(self.spec.title, self)
         self.title.setObjectName("panelTitle")
@@ -215,22 +211,22 @@ class PanelView(QFrame):
                 chart.set_block(blocks[name])
             else:
                 chart.show_problem(f"接口未提供数据块 “{name}”")
-        if self.map_widget is not None and self.spec.map_layer:
-            self._show_points(blocks.get(self.spec.map_layer))
+        if self.map_widget is not None:
+            if self.spec.map_layer:
+                self._show_points(blocks.get(self.spec.map_layer))
             self._colour_map(blocks)
 
     def _colour_map(self, blocks: dict) -> None:
-        """Colour the map by the panel's own ranking of regions, when it has one (e.g. grids per county)."""
-        for block in blocks.values():
-            if not isinstance(block, dict) or block.get("type") != "ranking":
-                continue
-            items = [item for item in block.get("items") or [] if isinstance(item, dict) and item.get("adcode")]
-            lengths = {len(str(item["adcode"])) for item in items}
-            if items and lengths in ({6}, {9}):
-                self.map_widget.set_choropleth({str(item["adcode"]): item.get("value") for item in items},
-                                               label=str(block.get("label", "")), unit=str(block.get("unit", "")),
-                                               level="county" if lengths == {6} else "town")
-                return
+        """Colour the map by the ranking the catalogue names for it (e.g. grids per county)."""
+        colour = self.spec.map_colour
+        block = blocks.get(colour.block) if colour else None
+        if not isinstance(block, dict):
+            return
+        items = [item for item in block.get("items") or [] if isinstance(item, dict) and item.get("adcode")]
+        if items:
+            self.map_widget.set_choropleth({str(item["adcode"]): item.get("value") for item in items},
+                                           label=str(block.get("label", "")), unit=str(block.get("unit", "")),
+                                           level=colour.level)
 
     def _show_points(self, layer: object) -> None:
         items = layer.get("items") if isinstance(layer, dict) else None

@@ -6,7 +6,6 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QLayout, QWidget
 
 from cockpit.charts import palette as p
-from cockpit.charts.palette import DOMAIN_COLOURS  # noqa: F401 (re-exported)
 from kernel import levels
 
 BASE_SIZE = (1920, 1080)  # sizes in the style sheet are pixels at this size
@@ -109,5 +108,5 @@ def apply_theme(app: QApplication, scale: float = 1.0) -> None:
     app.setStyleSheet(stylesheet(scale))
 
 
-__all__ = ["DOMAIN_COLOURS", "apply_theme", "qt_palette", "scale_for",
+__all__ = ["apply_theme", "qt_palette", "scale_for",
            "scale_layouts", "stylesheet"]

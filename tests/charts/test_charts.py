@@ -9,6 +9,7 @@ import requests
 from cockpit.charts import CHART_KINDS, Chart
 from cockpit.charts.base import EMPTY_TEXT, split_value
 from cockpit.core.catalogue import load_catalogue
+from kernel.contract import BLOCK_TYPES
 
 CATALOGUE = load_catalogue(chart_kinds=CHART_KINDS)
 USES = [(panel.id, chart.kind, chart.block) for panel in CATALOGUE.panels for chart in panel.charts]
@@ -38,9 +39,8 @@ def drawn(chart: Chart, qtbot, size=(480, 300)) -> np.ndarray:
 
 def test_the_registry_covers_every_kind_the_catalogue_uses():
     assert {kind for _, kind, _ in USES} <= set(CHART_KINDS)
-    assert set(CHART_KINDS) == {"kpi", "line", "ranking", "donut", "gauge", "funnel", "table"}
     for kind, chart in CHART_KINDS.items():
-        assert chart.kind == kind and chart.block_types
+        assert chart.kind == kind and chart.block_type in BLOCK_TYPES
 
 
 @pytest.mark.parametrize(("panel_id", "kind", "block_name"), USES, ids=[f"{p}-{b}" for p, _, b in USES])

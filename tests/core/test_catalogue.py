@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.core.catalogue import CatalogueError, Layout, load_catalogue
+from cockpit.core.catalogue import DEFAULT_DOMAIN_COLOUR, CatalogueError, Layout, load_catalogue
 from kernel.paths import resource
 
 KINDS = frozenset({"donut", "funnel", "gauge", "kpi", "line", "ranking", "table"})
@@ -17,14 +17,15 @@ SHIPPED = json.loads(resource("panels.json").read_text(encoding="utf-8"))
 
 def test_the_shipped_catalogue_is_valid():
     catalogue = load_catalogue(chart_kinds=KINDS)
-    assert len(catalogue.panels) == 16
+    assert {panel.domain for panel in catalogue.panels} == set(catalogue.domains)
     assert catalogue.domains == ("党建引领", "经济发展", "社会治理", "政务服务", "公共安全", "城市运行")
     assert all(catalogue.by_domain(domain) for domain in catalogue.domains)
     assert catalogue.panel("hotline_12345").title == "12345政务热线"
     assert catalogue.map.endpoint == "situation"
     assert catalogue.panel("data_exchange").map_layer is None
     endpoints = catalogue.endpoints()
-    assert len(endpoints) == 17 and endpoints["situation"] == 10.0
+    assert len(endpoints) == len({panel.endpoint for panel in catalogue.panels}) + 1
+    assert endpoints["situation"] == 10.0
     with pytest.raises(KeyError):
         catalogue.panel("nope")
 
@@ -57,8 +58,7 @@ def _panel(data: dict, panel_id: str) -> dict:
 
 def test_unknown_chart_kind(tmp_path):
     message = _broken(tmp_path, lambda d: _panel(d, "hotline_12345")["charts"][2].update(kind="pie"))
-    assert message.endswith("panel 'hotline_12345': unknown chart kind 'pie' "
-                            "(known: donut, funnel, gauge, kpi, line, ranking, table)")
+    assert message.endswith(f"panel 'hotline_12345': unknown chart kind 'pie' (known: {', '.join(sorted(KINDS))})")
     assert message.startswith(str(tmp_path / "panels.json"))
 
 
@@ -146,3 +146,51 @@ def test_empty_charts_and_bad_chart_entries(tmp_path):
 
 def test_layout_cells():
     assert Layout(1, 2, 2, 1).cells() == {(1, 2), (2, 2)}
+
+
+def test_panels_without_a_layout_are_packed_row_by_row_and_the_grid_grows(tmp_path):
+    data = copy.deepcopy(SHIPPED)
+    extra = [dict(copy.deepcopy(data["panels"][0]), id=f"extra_{n}") for n in range(8)]
+    for panel in extra:
+        del panel["layout"]
+    data["panels"] += extra
+    catalogue = load_catalogue(_write(tmp_path, data), chart_kinds=KINDS)
+    shipped = load_catalogue(chart_kinds=KINDS)
+    placed = [catalogue.panel(f"extra_{n}").layout for n in range(8)]
+    assert [(cell.row, cell.col) for cell in placed] == [(shipped.rows + n // shipped.columns, n % shipped.columns)
+                                                          for n in range(8)]  # the shipped grid is full
+    assert catalogue.rows == shipped.rows + 2 and catalogue.columns == shipped.columns
+    cells = [cell for panel in catalogue.panels for cell in panel.layout.cells()]
+    assert len(cells) == len(set(cells))
+
+
+def test_two_panels_over_one_endpoint_with_their_own_ids(tmp_path):
+    data = copy.deepcopy(SHIPPED)
+    twin = dict(copy.deepcopy(_panel(data, "economy")), id="economy_for_the_mayor", title="经济运行（市长）")
+    del twin["layout"]
+    data["panels"].append(twin)
+    catalogue = load_catalogue(_write(tmp_path, data), chart_kinds=KINDS)
+    assert catalogue.panel("economy_for_the_mayor").endpoint == catalogue.panel("economy").endpoint
+    assert list(catalogue.endpoints()).count("panels/economy") == 1
+
+
+def test_domain_colours_and_tile_items_come_from_the_catalogue(tmp_path):
+    data = copy.deepcopy(SHIPPED)
+    data["domains"][0] = {"name": data["domains"][0]["name"], "colour": "#123456"}
+    data["domains"][1] = data["domains"][1]["name"]  # a bare name takes the default colour
+    _panel(data, "economy")["charts"][0]["tile_items"] = 2
+    catalogue = load_catalogue(_write(tmp_path, data), chart_kinds=KINDS)
+    first, second = catalogue.domains[:2]
+    assert catalogue.domain_colour(first) == "#123456"
+    assert all(p.domain_colour == "#123456" for p in catalogue.by_domain(first))
+    assert catalogue.domain_colour(second) == DEFAULT_DOMAIN_COLOUR
+    assert catalogue.panel("economy").charts[0].tile_items == 2
+
+
+def test_bad_domain_colour_map_colour_and_chart_fields(tmp_path):
+    message = _broken(tmp_path, lambda d: d["domains"][0].update(colour="red"))
+    assert "'colour' must be #rrggbb, got 'red'" in message
+    message = _broken(tmp_path, lambda d: _panel(d, "economy").update(map_colour={"block": "county_gdp"}))
+    assert "panel 'economy': 'map_colour' must be" in message
+    message = _broken(tmp_path, lambda d: _panel(d, "economy")["charts"][0].update(tiles=3))
+    assert "panel 'economy': chart 'kpis': unknown field(s) tiles" in message

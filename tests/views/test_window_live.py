@@ -8,7 +8,7 @@ import time
 import qasync
 from PySide6.QtWidgets import QApplication
 
-from cockpit.charts import CHART_KINDS
+from cockpit.charts import CHART_KINDS, block_is_empty
 from cockpit.core.catalogue import load_catalogue
 from cockpit.core.client import ApiClient
 from cockpit.core.poller import Backoff, Poller
@@ -27,7 +27,7 @@ async def until(condition, what: str, timeout: float = 30.0) -> None:
 
 
 def test_outage_shows_stale_on_the_wall_then_recovers(qtbot, central_server):
-    store = Store()
+    store = Store(block_is_empty=block_is_empty)
     window = MainWindow(CATALOGUE, store, source="测试接口")
     qtbot.addWidget(window)
     window.resize(1920, 1080)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from central.sim.bodies import View
+from kernel.contract import BLOCK_TYPES
 
 Builder = Callable[[View], dict[str, Any]]
 
@@ -26,6 +27,11 @@ PANELS: dict[str, Panel] = {}  # in the order registered: the contract's and met
 
 def panel(domain: str, title: str, **blocks: str) -> Callable[[Builder], Builder]:
     """Register the decorated builder as the panel named after it, serving `blocks` (name="type")."""
+
+    unknown = sorted(set(blocks.values()) - set(BLOCK_TYPES))
+    if unknown:
+        raise ValueError(f"panel {title!r}: unknown block type(s) {', '.join(unknown)} (the contract's: "
+                         f"{', '.join(BLOCK_TYPES)})")
 
     def register(build: Builder) -> Builder:
         if build.__name__ in PANELS:
