@@ -13,7 +13,6 @@ import pytest
 from PySide6.QtGui import QImage
 
 from cockpit import app
-from cockpit.core.catalogue import load_catalogue
 from kernel.paths import resource
 
 REPO = Path(__file__).resolve().parents[1]
@@ -83,13 +82,12 @@ def test_an_unreachable_api_with_no_cache_is_a_clear_error(tmp_path):
     assert "Traceback" not in done.stderr and not shot.exists()
 
 
-def test_a_broken_catalogue_stops_start_up_naming_the_panel(tmp_path, monkeypatch, capsys):
+def test_a_broken_catalogue_stops_start_up_naming_the_panel(tmp_path, capsys):
     data = json.loads(resource("panels.json").read_text(encoding="utf-8"))
     data["panels"][3]["charts"][1]["kind"] = "radar"
     broken = tmp_path / "panels.json"
     broken.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    monkeypatch.setattr(app, "load_catalogue", lambda chart_kinds: load_catalogue(broken, chart_kinds=chart_kinds))
-    assert app.main(["--screenshot", str(tmp_path / "x.png")]) == 2
+    assert app.main(["--catalogue", str(broken), "--screenshot", str(tmp_path / "x.png")]) == 2
     err = capsys.readouterr().err
     assert "building_economy" in err and "radar" in err
 

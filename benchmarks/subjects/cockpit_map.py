@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from benchmarks.scene import LABEL, UNIT, scene  # noqa: E402
 from benchmarks.timing import Plan, Record, sample, subject_main  # noqa: E402
 from cockpit.views.fonts import install_fonts  # noqa: E402
-from cockpit.views.map_view import NantongMap  # noqa: E402
+from cockpit.views.map import NantongMap  # noqa: E402
 
 SUBJECT = "cockpit"
 
@@ -43,7 +43,7 @@ def run(size: tuple[int, int], plan: Plan) -> list[Record]:
         gc.collect()
 
     def build(_: int) -> None:
-        widget = NantongMap(show_grids=True)
+        widget = NantongMap()
         widget.resize(width, height)
         widget.set_scale(text_scale)
         widget.set_choropleth(data.values_a, label=LABEL, unit=UNIT, level="grid")

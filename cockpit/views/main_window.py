@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from cockpit.charts.base import SteadyLabel
 from cockpit.core.catalogue import Catalogue
 from cockpit.core.store import Entry, State, Store
-from cockpit.views.map_view import NantongMap
+from cockpit.views.map import NantongMap
 from cockpit.views.panel_view import PanelView, loosen, short_time
 from cockpit.views.situation_view import SituationView
 from cockpit.views.theme import scale_for, scale_layouts, stylesheet

@@ -21,7 +21,7 @@ from cockpit.charts.base import SteadyLabel
 from cockpit.core.catalogue import PanelSpec
 from cockpit.core.formats import format_age
 from cockpit.core.store import Entry, State
-from cockpit.views.map_view import NantongMap
+from cockpit.views.map import NantongMap
 from kernel import levels
 
 STATE_WORDS = {State.LOADING: "加载中", State.OK: "正常", State.EMPTY: "无数据", State.ERROR: "故障",

@@ -16,7 +16,7 @@ from cockpit.charts.base import SteadyLabel
 from cockpit.charts.kpi import KpiTiles
 from cockpit.core.formats import format_value
 from cockpit.core.store import Entry, State
-from cockpit.views.map_view import NantongMap
+from cockpit.views.map import NantongMap
 from cockpit.views.panel_view import loosen, short_time, show_badge
 from kernel import geo
 

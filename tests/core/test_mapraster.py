@@ -7,21 +7,15 @@ import math
 import numpy as np
 import pytest
 
-from cockpit.core.mapraster import (
+from cockpit.core.mapcolour import (
     BACKGROUND,
     COUNTY_OUTLINE,
-    GRID_EDGE,
     NO_DATA,
     NO_DATA_HATCH,
-    OUTLINE_EDGE,
-    STRIPE,
     TOWN_BORDER,
-    Projection,
     Scale,
-    cell_set,
     code_blocks,
     colour_table,
-    display_codes,
     fill_outside,
     hex_argb,
     paint_codes,
@@ -29,6 +23,7 @@ from cockpit.core.mapraster import (
     region_values,
     scratch_for,
 )
+from cockpit.core.mapraster import GRID_EDGE, OUTLINE_EDGE, STRIPE, Projection, cell_set, display_codes
 from kernel import geo
 
 

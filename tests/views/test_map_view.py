@@ -8,8 +8,8 @@ import shapely
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QImage
 
-from cockpit.core.mapraster import BACKGROUND, NO_DATA, Scale, ramp_argb
-from cockpit.views.map_view import NantongMap
+from cockpit.core.mapcolour import BACKGROUND, NO_DATA, Scale, ramp_argb
+from cockpit.views.map import NantongMap
 from kernel import geo, levels
 
 SIZE = (1280, 720)
@@ -98,7 +98,7 @@ def test_recolour_changes_the_pixels_and_none_means_no_data(nantong_map: Nantong
 
 
 def _hatch_colour() -> int:
-    from cockpit.core.mapraster import NO_DATA_HATCH
+    from cockpit.core.mapcolour import NO_DATA_HATCH
     return int(NO_DATA_HATCH.lstrip("#"), 16) | 0xFF000000
 
 
@@ -206,18 +206,6 @@ def test_names_attribution_and_legend_are_drawn(nantong_map: NantongMap) -> None
     assert max(foot) > 100
 
 
-def test_zone_figures_are_boxes_not_boundaries(nantong_map: NantongMap) -> None:
-    nantong_map.set_choropleth(county_values(), label="A", unit="件", level="county")
-    before = nantong_map.render_image()
-    nantong_map.set_zone_figures([{"code": z["code"], "name": z["name"], "value": 12.0}
-                                  for z in geo.FUNCTIONAL_ZONES])
-    after = nantong_map.render_image()
-    colours = expected_colours(county_values())
-    for county in geo.counties():  # no invented zone outline changes any county's colour
-        assert pixel(nantong_map, after, *county_sample(county.adcode)) == colours[county.adcode]
-    assert before != after
-
-
 def test_grid_level_choropleth(nantong_map: NantongMap) -> None:
     grids = geo.grids()
     values = {g.code: float(i % 50) for i, g in enumerate(grids)}
@@ -256,7 +244,6 @@ def test_screenshot_at_4k(qtbot, tmp_path) -> None:
     widget.set_scale(2.0)
     qtbot.addWidget(widget)
     widget.set_choropleth(county_values(), label="今日热线受理", unit="件", level="county")
-    widget.set_zone_figures([{"code": z["code"], "name": z["name"], "value": 30.0} for z in geo.FUNCTIONAL_ZONES])
     image = widget.render_image()
     path = tmp_path / "map-4k.png"
     assert image.save(str(path)) and path.stat().st_size > 100_000

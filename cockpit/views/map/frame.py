@@ -1,0 +1,100 @@
+"""The map's frame: everything that depends on the size and the view, rasterised once per resize
+or drill (docs/map-rendering.md). The city's frame is kept while drilled, so going back is instant."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QRect, QSize
+from PySide6.QtGui import QImage
+
+from cockpit.core.mapcolour import BACKGROUND, code_blocks, fill_outside, hex_argb, scratch_for
+from cockpit.core.mapraster import CellSet, Projection, cell_set, display_codes, view_edges
+from cockpit.core.polyfill import fill
+
+FrameKey = tuple  # (raster level, drilled county or None, width, height, grid edges, text scale)
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    key: FrameKey
+    size: QSize
+    area: QRect  # the part of the picture the map covers; label images and codes are this size
+    projection: Projection
+    cells: CellSet
+    labels: np.ndarray  # cell code per pixel (0 outside), for hit tests
+    codes: np.ndarray  # display codes per pixel, for recolouring
+    image: QImage  # the static picture; recolours write into its pixels
+    pixels: np.ndarray  # a numpy view of image's pixels
+    scratch: np.ndarray
+    blocks: np.ndarray  # the parts of `codes` a recolour looks up (beyond them is the outside)
+
+
+class Frames:
+    """The current view's frame, and the city's while a county is drilled; with which look each
+    frame's picture was last painted (a recolour bumps the look)."""
+
+    def __init__(self) -> None:
+        self.current: Frame | None = None
+        self._frames: dict[FrameKey, Frame] = {}
+        self._painted: dict[FrameKey, int] = {}
+
+    def get(self, key: FrameKey) -> Frame:
+        if self.current is not None and self.current.key == key:
+            return self.current
+        frame = self._frames.get(key) or build_frame(key)
+        home = next((k for k in self._frames if k[1] is None and k[2:] == key[2:]), None)
+        self._frames = {k: f for k, f in self._frames.items() if k in (home, key)}
+        self._frames[key] = frame
+        self._painted = {k: v for k, v in self._painted.items() if k in self._frames}
+        self.current = frame
+        return frame
+
+    def painted_look(self, key: FrameKey) -> int | None:
+        return self._painted.get(key)
+
+    def mark_painted(self, key: FrameKey, look: int) -> None:
+        self._painted[key] = look
+
+
+def build_frame(key: FrameKey) -> Frame:
+    """Rasterise the view: the label image, then display codes (borders and outlines included)."""
+    level, county, width, height, edges, scale = key
+    size = QSize(width, height)
+    cells = cell_set(level, county)
+    legend = min(round(200 * scale), height // 3)  # the legend's band: no place may hide under it
+    projection = Projection.fit(cells.bounds, width, height - legend, margin=0.05)
+    outline_px = max(1, round(scale))
+    area = map_area(projection, cells.bounds, size, pad=outline_px + 3)
+    local = Projection(projection.lon0, projection.lat0, projection.scale, projection.kx,
+                       projection.ox - area.x(), projection.oy - area.y())
+    raster = fill(view_edges(level, county), local.scale, local.ox, local.oy, (area.height(), area.width()))
+    codes = display_codes(raster.labels, cells, grid_edges=edges, outline_px=outline_px,
+                          right_changes=raster.right_changes)
+    image = QImage(size, QImage.Format.Format_RGB32)
+    whole = pixels_of(image)
+    top, left, bottom, right = area.top(), area.left(), area.top() + area.height(), area.left() + area.width()
+    pixels = whole[top:bottom, left:right]
+    for margin in (whole[:top], whole[bottom:], whole[top:bottom, :left], whole[top:bottom, right:]):
+        margin.fill(hex_argb(BACKGROUND))  # beyond the map area the picture stays the ground
+    # Recolours look up only the blocks that can show cells or their lines; the rest is the ground.
+    blocks = code_blocks(raster.extent, outline_px + 2, area.width())
+    fill_outside(pixels, blocks, hex_argb(BACKGROUND))
+    return Frame(key, size, area, projection, cells, raster.labels, codes, image, pixels, scratch_for(area.width()),
+                 blocks)
+
+
+def map_area(projection: Projection, bounds: tuple[float, float, float, float], size: QSize, pad: int) -> QRect:
+    """The pixels the view's bounds cover, with room for the outline; the rest of a wide wall is ground."""
+    x0, y0 = projection.to_pixels(bounds[0], bounds[3])
+    x1, y1 = projection.to_pixels(bounds[2], bounds[1])
+    left, top = max(0, math.floor(x0) - pad), max(0, math.floor(y0) - pad)
+    right, bottom = min(size.width(), math.ceil(x1) + pad), min(size.height(), math.ceil(y1) + pad)
+    return QRect(left, top, right - left, bottom - top)
+
+
+def pixels_of(image: QImage) -> np.ndarray:
+    """A writable numpy view of a 32-bit image's pixels (rows are exactly width * 4 bytes)."""
+    return np.frombuffer(image.bits(), np.uint32).reshape(image.height(), image.width())

@@ -1,0 +1,164 @@
+"""What the map draws over its cells: the legend, the credits and the region names with values.
+
+Each takes what it shows as arguments; the widget decides when (docs/map-rendering.md)."""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QLinearGradient, QPainter, QPen
+from shapely.ops import polylabel
+
+from cockpit.charts import palette
+from cockpit.charts.painting import painting
+from cockpit.core.formats import format_value
+from cockpit.core.mapcolour import BACKGROUND, NO_DATA, NO_DATA_HATCH, RAMP, Scale
+from cockpit.views.map.frame import Frame
+from cockpit.views.map.points import POINT_LEVELS
+from kernel import geo, levels
+
+VALUE_TEXT = "#ffe08a"
+LEVEL_WORDS = {"county": "县区", "town": "镇街", "grid": "网格"}
+Line = tuple[str, QFont, str]  # text, font, colour
+
+
+def paint_legend(painter: QPainter, size: QSize, s: float, *, label: str, unit: str, level: str, scale: Scale,
+                 has_gaps: bool) -> None:
+    """The colour ramp with its ends, the no-data hatch and the point levels, in the legend's band."""
+    width, bar = 300 * s, 18 * s
+    box = QRectF(20 * s, size.height() - 190 * s, width + 24 * s, 150 * s)
+    painter.fillRect(box, QColor(BACKGROUND))  # last look's legend
+    painter.setPen(QPen(QColor(palette.BORDER), 1.5 * s))
+    painter.setBrush(QColor(10, 23, 48, 225))
+    painter.drawRoundedRect(box, 6 * s, 6 * s)
+    x, y = box.left() + 12 * s, box.top() + 10 * s
+    painter.setPen(QColor(palette.TEXT))
+    painter.setFont(palette.font(16 * s, bold=True))
+    by = LEVEL_WORDS[level]
+    title = f"{label or '—'}（{unit}，按{by}）" if unit else f"{label}（按{by}）"
+    painter.drawText(QRectF(x, y, width, 24 * s), Qt.AlignmentFlag.AlignLeft, title)
+    y += 30 * s
+    gradient = QLinearGradient(x, 0, x + width, 0)
+    for i, colour in enumerate(RAMP):
+        gradient.setColorAt(i / (len(RAMP) - 1), QColor(colour))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QBrush(gradient))
+    painter.drawRect(QRectF(x, y, width, bar))
+    painter.setPen(QColor(palette.TEXT_DIM))
+    painter.setFont(palette.font(13 * s))
+    y += bar + 2 * s
+    painter.drawText(QRectF(x, y, width, 20 * s), Qt.AlignmentFlag.AlignLeft, format_value(scale.low, unit))
+    painter.drawText(QRectF(x, y, width, 20 * s), Qt.AlignmentFlag.AlignRight, format_value(scale.high, unit))
+    y += 28 * s
+    swatch = QRectF(x, y, 34 * s, 18 * s)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(NO_DATA))
+    painter.drawRect(swatch)
+    painter.setBrush(QBrush(QColor(NO_DATA_HATCH), Qt.BrushStyle.BDiagPattern))
+    painter.drawRect(swatch)
+    painter.setPen(QColor(palette.TEXT_DIM))
+    painter.drawText(QRectF(x + 42 * s, y - 1 * s, width, 20 * s), Qt.AlignmentFlag.AlignLeft,
+                     "无数据（斜纹）" + ("：部分区域暂无数据" if has_gaps else ""))
+    y += 26 * s
+    painter.drawText(QRectF(x, y, width, 20 * s), Qt.AlignmentFlag.AlignLeft, "点位")
+    metrics = QFontMetricsF(painter.font())
+    dot_x = x + metrics.horizontalAdvance("点位") + 10 * s
+    for code in reversed(POINT_LEVELS):
+        level_of = levels.of(code)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(level_of.colour))
+        painter.drawEllipse(QPointF(dot_x + 6 * s, y + 10 * s), 6 * s, 6 * s)
+        painter.setPen(QColor(palette.TEXT_DIM))
+        painter.drawText(QPointF(dot_x + 15 * s, y + 15 * s), level_of.name)
+        dot_x += 15 * s + metrics.horizontalAdvance(level_of.name) + 10 * s
+
+
+def paint_credits(painter: QPainter, size: QSize, s: float, notes: tuple[str, ...]) -> None:
+    """The attribution and data notes, bottom right."""
+    painter.setFont(palette.font(12 * s))
+    painter.setPen(QColor(palette.TEXT_DIM))
+    rect = QRectF(0, size.height() - 52 * s, size.width() - 16 * s, 48 * s)
+    flags = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom
+    text = "\n".join(notes)
+    painter.fillRect(painter.boundingRect(rect, flags, text), QColor(BACKGROUND))
+    painter.drawText(rect, flags, text)
+
+
+class NameSprites:
+    """Region names (and values) as small pre-rendered images, drawn above the points every frame.
+    Text sprites are kept: names recur on every recolour, and most values do too."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple, QImage] = {}
+
+    def for_view(self, frame: Frame, s: float, *, drilled: str | None, level: str, unit: str,
+                 codes: tuple[str, ...], values: np.ndarray) -> list[tuple[QPointF, QImage]]:
+        by_code = dict(zip(codes, values, strict=True))
+        sprites = []
+        if drilled is None:
+            places = [(c.adcode, c.name, county_label_point(c.adcode)) for c in geo.counties()]
+            name_font, value_font = palette.font(30 * s, bold=True), palette.font(22 * s, bold=True)
+        else:
+            places = [(t.adcode, t.name, (t.lon, t.lat)) for t in geo.towns() if t.county_adcode == drilled]
+            name_font, value_font = palette.font(15 * s, bold=True), palette.font(14 * s, bold=True)
+            title = self.sprite([(f"{geo.county_by_adcode()[drilled].name} · 镇街", palette.font(34 * s, bold=True),
+                                  palette.TEXT)])
+            sprites.append((QPointF(20 * s, 16 * s), title))
+        show_values = level == ("county" if drilled is None else "town")
+        for code, name, (lon, lat) in places:
+            lines = [(name, name_font, palette.TEXT)]
+            if show_values and code in by_code:
+                value = by_code[code]
+                lines.append((format_value(None if math.isnan(value) else float(value), unit), value_font,
+                              VALUE_TEXT))
+            image = self.sprite(lines)
+            x, y = frame.projection.to_pixels(lon, lat)
+            sprites.append((QPointF(float(x) - image.width() / 2, float(y) - image.height() / 2), image))
+        return sprites
+
+    def sprite(self, lines: list[Line]) -> QImage:
+        key = tuple((text, f.pixelSize(), f.bold(), colour) for text, f, colour in lines)
+        if key not in self._cache:
+            if len(self._cache) > 512:
+                self._cache.clear()
+            self._cache[key] = text_sprite(lines)
+        return self._cache[key]
+
+
+def text_sprite(lines: list[Line]) -> QImage:
+    """Centred lines of text with a dark halo (readable over any cell colour) on a transparent image.
+
+    The halo is the text drawn at eight offsets: glyphs come from Qt's cache, far cheaper than
+    stroking text outlines."""
+    metrics = [QFontMetricsF(f) for _, f, _ in lines]
+    halo = max(1.5, max(f.pixelSize() for _, f, _ in lines) / 12)
+    width = max(m.horizontalAdvance(text) for (text, _, _), m in zip(lines, metrics, strict=True)) + 2 * halo + 2
+    height = sum(m.height() for m in metrics) + 2 * halo + 2
+    image = QImage(math.ceil(width), math.ceil(height), QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    shadow = QColor(palette.BACKGROUND)
+    with painting(image) as painter:
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        y = halo + 1
+        for (text, f, colour), m in zip(lines, metrics, strict=True):
+            painter.setFont(f)
+            at = QPointF((width - m.horizontalAdvance(text)) / 2, y + m.ascent())
+            painter.setPen(shadow)
+            for dx, dy in ((-1, -1), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1)):
+                painter.drawText(at + QPointF(dx * halo, dy * halo), text)
+            painter.setPen(QColor(colour))
+            painter.drawText(at, text)
+            y += m.height()
+    return image
+
+
+@cache
+def county_label_point(adcode: str) -> tuple[float, float]:
+    """Where a county's name goes: the middle of its largest part (pole of inaccessibility)."""
+    geometry = geo.county_by_adcode()[adcode].geometry
+    body = max(getattr(geometry, "geoms", [geometry]), key=lambda g: g.area)
+    point = polylabel(body, tolerance=0.002)
+    return point.x, point.y

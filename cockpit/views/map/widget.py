@@ -1,0 +1,362 @@
+"""NantongMap: the overall situation map, fast enough for a 7680x2160 video wall.
+
+How it stays fast is written in docs/map-rendering.md: a label image rasterised once per size and
+view, every recolour one table lookup into a cached picture, points stamped from prepared sprites
+and repainted only in the bands where they were and are.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, QSizeF, Qt, Signal
+from PySide6.QtGui import QFontDatabase, QImage, QMouseEvent, QPainter, QPixmap, QRegion
+from PySide6.QtWidgets import QToolTip, QWidget
+
+from cockpit.charts import palette
+from cockpit.charts.painting import painting
+from cockpit.core.mapcolour import Scale, colour_table, paint_codes, region_values
+from cockpit.core.mapraster import CellSet
+from cockpit.views.fonts import FONT_FILES
+from cockpit.views.map import hits, overlays, pulse
+from cockpit.views.map.fragments import Stamps
+from cockpit.views.map.frame import Frame, Frames
+from cockpit.views.map.points import POINT_LEVELS, Points, changed_area, marker, parse_points, stamps_for
+from cockpit.views.theme import scale_for
+from kernel import geo
+from kernel.paths import resource
+
+LEVELS = ("county", "town", "grid")
+
+
+class NantongMap(QWidget):
+    """The Nantong map: county outlines, town (and grid) cells as a choropleth, live points, drill-down.
+
+    region_clicked(adcode): a county clicked in the city view, a town in a county view.
+    drill_changed(adcode or None): the view changed to a county, or back to the city.
+    """
+
+    region_clicked = Signal(str)
+    drill_changed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        _ensure_fonts()
+        self.setMouseTracking(True)
+        self.setMinimumSize(320, 200)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self._drill: str | None = None
+        self._values: dict[str, float | None] = {}
+        self._level, self._label, self._unit = "county", "", ""
+        self._layers: dict[str, Points] = {}
+        self._pulse: tuple[float, float, str, str | None] | None = None  # lon, lat, level, adcode
+        self._outline: tuple[tuple, object] | None = None  # ((adcode, projection), path) of the pulse's area
+        self._scale: float | None = None
+        self._frames = Frames()
+        self._look = 0  # bumped whenever what the static picture shows changes
+        self._name_sprites = overlays.NameSprites()
+        self._names: list[tuple[QPointF, QImage]] = []
+        self._names_for: tuple | None = None
+        self._values_for: tuple | None = None
+        self._show_names = True
+        self._stamps: list[Stamps] | None = None
+        self._markers: dict[tuple[str, float], QPixmap] = {}
+        self._hover: str | None = None
+        self.changed_rect: QRect | None = None  # device pixels the points changes not yet painted repaint
+        self._restore: QRegion | None = None  # the part of changed_rect whose static picture is re-drawn
+        self._requested = QRegion()  # changed_rect in widget pixels, as update() was asked
+
+    # -- what the window calls ------------------------------------------------
+    def set_choropleth(self, values: dict[str, float | None], *, label: str, unit: str,
+                       level: str = "county") -> None:
+        """Colour each region at `level` by its value; None (or a missing region) shows as no data."""
+        if level not in LEVELS:
+            raise ValueError(f"a choropleth level is one of {', '.join(LEVELS)}, not {level!r}")
+        self._values, self._label, self._unit, self._level = dict(values), label, unit, level
+        self._restyle()
+
+    @property
+    def choropleth(self) -> tuple[str, str, str]:
+        """What colours the map: (label, unit, level)."""
+        return self._label, self._unit, self._level
+
+    def set_points(self, layer: str, items: list[dict]) -> None:
+        """Show the points of one layer; each item has lon, lat and level (red/orange/yellow/blue/normal)."""
+        old = self._layers.get(layer)
+        self._layers[layer] = parse_points(layer, items)
+        self._points_changed(old, self._layers[layer])
+
+    def clear_points(self, layer: str) -> None:
+        old = self._layers.pop(layer, None)
+        if old is not None:
+            self._points_changed(old, None)
+
+    def drill(self, county_adcode: str | None) -> None:
+        """Show one county with its towns, or the whole city (None). No animation: a wall needs no waiting."""
+        if county_adcode is not None and county_adcode not in geo.county_by_adcode():
+            raise ValueError(f"{county_adcode!r} is not one of Nantong's counties")
+        if county_adcode == self._drill:
+            return
+        self._drill = county_adcode
+        self._stamps = None
+        self.update()
+        self.drill_changed.emit(county_adcode)
+
+    @property
+    def drilled(self) -> str | None:
+        return self._drill
+
+    def fly_to(self, lon: float, lat: float, adcode: str | None = None, *, level: str = "red") -> None:
+        """Bring a warning's place into view: drill to its county and pulse a marker there."""
+        county = adcode[:6] if adcode and adcode[:6] in geo.county_by_adcode() else geo.county_of_point(lon, lat)
+        self._pulse = (float(lon), float(lat), level if level in POINT_LEVELS else "red", adcode)
+        if county is not None:
+            self.drill(county)
+        pulse.PulseClock.instance().attach(self)
+        self.update()
+
+    def clear_pulse(self) -> None:
+        self._pulse = None
+        pulse.PulseClock.instance().detach(self)
+        self.update()
+
+    def set_scale(self, scale: float | None) -> None:
+        """Text scale (1.0 at 1920x1080); None follows the window's size."""
+        self._scale = scale
+        self._restyle()
+
+    def set_show_names(self, show: bool) -> None:
+        """Region names on or off (a small map may want the colours alone)."""
+        self._show_names = show
+        self.update()
+
+    def to_widget(self, lon: float, lat: float) -> QPointF:
+        """Where a place lies on the widget, in the current view."""
+        x, y = self._ensure_frame().projection.to_pixels(lon, lat)
+        dpr = self.devicePixelRatioF()
+        return QPointF(float(x) / dpr, float(y) / dpr)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The attribution and data notes shown at the foot of the map."""
+        return geo.ATTRIBUTION, f"{geo.DERIVED_NOTE} · 坐标系 {geo.DATUM}"
+
+    def region_at(self, x: float, y: float) -> str | None:
+        """The adcode a click at widget position (x, y) means: a county in the city view, else a town."""
+        code = self._label_at(x, y)
+        return None if code is None else hits.region_of(self._frames.current.cells, code, self._drill)
+
+    def describe_at(self, x: float, y: float) -> str:
+        """The tooltip for widget position (x, y): the region's name and value, or "" off the map."""
+        code = self._label_at(x, y)
+        if code is None:
+            return ""
+        return hits.describe(self._frames.current.cells, code, self._level, self._values, self._label, self._unit)
+
+    def render_image(self, target: QImage | None = None, *, changed_only: bool = False) -> QImage:
+        """Paint the map into `target` (or a new image the widget's size) and return it.
+
+        changed_only: `target` holds the previous frame; repaint only `changed_rect`, as the widget
+        itself does after set_points (the benchmarks time this path)."""
+        image = target if target is not None else QImage(self._device_size(), QImage.Format.Format_RGB32)
+        clip = self.changed_rect if changed_only and self._up_to_date() else None
+        with painting(image) as painter:
+            if clip is not None:
+                painter.setClipRect(clip)
+            self._paint(painter, self._restore if clip is not None else None)
+        self.changed_rect = self._restore = None
+        return image
+
+    def pulse_tick(self) -> None:
+        """The pulse clock's tick: repaint the marker's small rectangle only."""
+        if self._pulse is not None and self._frames.current is not None:
+            x, y = (float(v) for v in self._frames.current.projection.to_pixels(self._pulse[0], self._pulse[1]))
+            self.update(pulse.marker_rect(x, y, self._text_scale(), self.devicePixelRatioF()))
+
+    # -- Qt events ------------------------------------------------------------
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        # Only a repaint of exactly the points' changes may skip re-drawing the static picture in places.
+        points_only = self.changed_rect is not None and event.region() == self._requested and self._up_to_date()
+        with painting(self) as painter:
+            dpr = self.devicePixelRatioF()
+            painter.scale(1 / dpr, 1 / dpr)
+            self._paint(painter, self._restore if points_only else None)
+        self.changed_rect = self._restore = None
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        self._stamps = None
+        super().resizeEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            adcode = self.region_at(event.position().x(), event.position().y())
+            if adcode is not None:
+                self.region_clicked.emit(adcode)
+        super().mouseReleaseEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        text = self.describe_at(event.position().x(), event.position().y())
+        if text != self._hover:
+            self._hover = text
+            if text:
+                QToolTip.showText(event.globalPosition().toPoint(), text, self)
+            else:
+                QToolTip.hideText()
+        super().mouseMoveEvent(event)
+
+    def hideEvent(self, event) -> None:  # noqa: N802
+        pulse.PulseClock.instance().detach(self)
+        super().hideEvent(event)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        if self._pulse is not None:
+            pulse.PulseClock.instance().attach(self)
+        super().showEvent(event)
+
+    # -- drawing ----------------------------------------------------------------
+    def _paint(self, painter: QPainter, restore: QRegion | None = None) -> None:
+        """The frame; with `restore`, the painter's device holds the previous frame and the points
+        changed only: the static picture is re-drawn only there (where points were, are, and names)."""
+        static = self._ensure_static()
+        if restore is None or self._pulse is not None:
+            painter.drawImage(0, 0, static)
+        else:
+            painter.save()
+            painter.setClipRegion(restore, Qt.ClipOperation.IntersectClip)
+            painter.drawImage(0, 0, static)
+            painter.restore()
+        for stamps in self._ensure_stamps():
+            stamps.draw(painter)
+        for at, image in self._names if self._show_names else ():
+            painter.drawImage(at, image)
+        if self._pulse is not None:
+            self._paint_pulse(painter, self._frames.current)
+
+    def _ensure_static(self) -> QImage:
+        """Recolour: one table lookup into the frame's pixels, the outlines blended back, legend on top."""
+        frame = self._ensure_frame()
+        s = self._text_scale()
+        if self._frames.painted_look(frame.key) != self._look:
+            codes, values = self._choropleth_values(frame.cells)
+            scale = Scale.of(values)
+            paint_codes(colour_table(frame.cells, self._level, values, scale), frame.codes, frame.pixels,
+                        frame.scratch, frame.blocks)
+            with painting(frame.image) as painter:
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+                painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+                overlays.paint_credits(painter, frame.size, s, self.notes)
+                overlays.paint_legend(painter, frame.size, s, label=self._label, unit=self._unit, level=self._level,
+                                      scale=scale, has_gaps=bool(np.isnan(values).any()))
+            self._frames.mark_painted(frame.key, self._look)
+        if self._names_for != (frame.key, self._look):
+            codes, values = self._choropleth_values(frame.cells)
+            self._names = self._name_sprites.for_view(frame, s, drilled=self._drill, level=self._level,
+                                                      unit=self._unit, codes=codes, values=values)
+            self._names_for = (frame.key, self._look)
+        return frame.image
+
+    def _paint_pulse(self, painter: QPainter, frame: Frame) -> None:
+        lon, lat, level, adcode = self._pulse
+        s = self._text_scale()
+        if self._outline is None or self._outline[0] != (adcode, frame.projection):
+            self._outline = ((adcode, frame.projection), pulse.area_outline(adcode, frame.projection))
+        if self._outline[1] is not None:
+            pulse.paint_outline(painter, self._outline[1], frame.projection, level, s)
+        x, y = (float(v) for v in frame.projection.to_pixels(lon, lat))
+        pulse.paint_marker(painter, x, y, level, s)
+
+    def _ensure_stamps(self) -> list[Stamps]:
+        if self._stamps is None:
+            frame = self._ensure_frame()
+            self._stamps = stamps_for(list(self._layers.values()), frame.projection, frame.labels, frame.area,
+                                      self._marker)
+        return self._stamps
+
+    def _marker(self, level: str) -> QPixmap:
+        key = (level, round(self._text_scale(), 3))
+        if key not in self._markers:
+            self._markers[key] = marker(level, key[1])
+        return self._markers[key]
+
+    def _points_changed(self, old: Points | None, new: Points | None) -> None:
+        """Only the points moved: repaint the rectangle they were and are in, not the whole wall; and
+        within it re-draw the static picture only in the bands of rows that hold points or names."""
+        self._stamps = None
+        if not self._up_to_date():
+            self.changed_rect = self._restore = None
+            self.update()
+            return
+        frame = self._frames.current
+        reach = math.ceil(8 * self._text_scale()) + 2  # the largest sprite's radius, and a margin
+        rect, restore = changed_area([p for p in (old, new) if p is not None], frame.projection, frame.size, reach)
+        for at, image in self._names if self._show_names else ():
+            restore = restore.united(QRectF(at, QSizeF(image.size())).toAlignedRect())  # no halo drawn twice
+        if self.changed_rect is None:  # the first change since the last paint
+            self.changed_rect, self._restore, self._requested = QRect(), QRegion(), QRegion()
+        self.changed_rect |= rect
+        self._restore = self._restore.united(restore)
+        dpr = self.devicePixelRatioF()
+        logical = QRectF(rect.x() / dpr, rect.y() / dpr, rect.width() / dpr, rect.height() / dpr).toAlignedRect()
+        self._requested = self._requested.united(logical)
+        self.update(logical)
+
+    # -- state ------------------------------------------------------------------
+    def _restyle(self) -> None:
+        self._look += 1
+        self._stamps = None
+        self.update()
+
+    def _frame_key(self) -> tuple:
+        size = self._device_size()
+        raster_level = "grid" if self._level == "grid" else "town"
+        return (raster_level, self._drill, size.width(), size.height(), self._level == "grid", self._text_scale())
+
+    def _ensure_frame(self) -> Frame:
+        """The current view's frame, from the cache or rasterised now for this size and view."""
+        before = self._frames.current
+        frame = self._frames.get(self._frame_key())
+        if frame is not before:
+            self._stamps = None
+        return frame
+
+    def _up_to_date(self) -> bool:
+        """Is the current frame's picture what the map should show now (only points may differ)?"""
+        frame = self._frames.current
+        return (frame is not None and frame.key == self._frame_key()
+                and self._frames.painted_look(frame.key) == self._look)
+
+    def _choropleth_values(self, cells: CellSet) -> tuple[tuple[str, ...], np.ndarray]:
+        """Region codes and values at the choropleth's level, computed once per look."""
+        key = (id(cells), self._level, self._look)
+        if self._values_for is None or self._values_for[0] != key:
+            codes, _ = cells.index_at(self._level)
+            self._values_for = (key, codes, region_values(self._values, codes))
+        return self._values_for[1], self._values_for[2]
+
+    def _device_size(self) -> QSize:
+        dpr = self.devicePixelRatioF()
+        return QSize(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)))
+
+    def _text_scale(self) -> float:
+        if self._scale is not None:
+            return self._scale
+        window = self.window()
+        return scale_for(window.width(), window.height()) * self.devicePixelRatioF()
+
+    def _label_at(self, x: float, y: float) -> int | None:
+        frame = self._ensure_frame()
+        dpr = self.devicePixelRatioF()
+        px, py = int(x * dpr) - frame.area.x(), int(y * dpr) - frame.area.y()
+        height, width = frame.labels.shape
+        if not (0 <= px < width and 0 <= py < height):
+            return None
+        code = int(frame.labels[py, px])
+        return code if 0 < code <= frame.cells.size else None
+
+
+def _ensure_fonts() -> None:
+    """Register the bundled fonts if the application has not (without touching the app's own font)."""
+    if palette.FONT_FAMILY not in QFontDatabase.families():
+        for name in FONT_FILES:
+            QFontDatabase.addApplicationFont(str(resource("fonts", name)))
