@@ -34,18 +34,53 @@ from urllib3.exceptions import (
 from urllib3.exceptions import SSLError as Urllib3SSLError
 from urllib3.util.retry import Retry
 
-KNOWN_ENDPOINTS: tuple[str, ...] = ("meta", "situation", "panels/<id>", "warnings",
+KNOWN_ENDPOINTS: tuple[str, ...] = ("meta", "situation", "panels/<id>", "warnings", "warnings/<id>",
                                     "open311/services", "open311/requests")
-_PANEL_ENDPOINT = re.compile(r"panels/[a-z0-9_]+")
+_PATTERNS = {"panels/": re.compile(r"panels/[a-z0-9_]+"), "warnings/": re.compile(r"warnings/[A-Za-z0-9._~%-]+")}
 _ERROR_KINDS = frozenset({"unreachable", "timeout", "http", "auth", "bad_payload", "tls"})
+USER_AGENT = "nantong-cockpit/0.1"
 MAX_BODY_BYTES = 64 << 20  # the situation map is a few MB; anything near this is a broken server
 RETRY_AFTER_SLEEP_CAP_S = 3.0  # longer waits are handed back to the poller instead of blocking a thread
 
 
 def is_known_endpoint(endpoint: str) -> bool:
-    if endpoint.startswith("panels/"):
-        return bool(_PANEL_ENDPOINT.fullmatch(endpoint))
+    """Any GET path of the contract (docs/api-contract.md): a fixed one, a panel or one warning."""
+    for prefix, pattern in _PATTERNS.items():
+        if endpoint.startswith(prefix):
+            return bool(pattern.fullmatch(endpoint))
     return endpoint in KNOWN_ENDPOINTS
+
+
+def new_session(*, ca_bundle: str | None = None, accept: str = "application/json",
+                user_agent: str = USER_AGENT, retry: Retry | None = None) -> requests.Session:
+    """The one way the cockpit makes HTTP sessions: no environment surprises (~/.netrc credentials or
+    proxies on a command-hall wall), a private CA when given, idempotent calls retried with backoff."""
+    session = requests.Session()
+    session.verify = ca_bundle or True
+    session.trust_env = False
+    session.headers.update({"User-Agent": user_agent, "Accept": accept})
+    adapter = HTTPAdapter(max_retries=retry or default_retry(), pool_connections=4, pool_maxsize=8)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+class BodyTooLarge(Exception):
+    """The answer is larger than the caller accepts (it was not read in full)."""
+
+
+def capped_body(response: requests.Response, limit: int) -> bytes:
+    """The response body, read in chunks and refused beyond `limit` bytes (a runaway server cannot
+    fill the memory). Raises BodyTooLarge."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(int(declared))
+    content = bytearray()
+    for chunk in response.iter_content(1 << 16):
+        content += chunk
+        if len(content) > limit:
+            raise BodyTooLarge(len(content))
+    return bytes(content)
 
 
 @dataclass(frozen=True)
@@ -111,18 +146,11 @@ def validate_base_url(url: str) -> str:
 
 class ApiClient:
     def __init__(self, base_url: str, *, token: str | None = None, ca_bundle: str | None = None,
-                 timeout: tuple[float, float] = (3.05, 10.0), user_agent: str = "nantong-cockpit/0.1",
-                 retry: Retry | None = None) -> None:
+                 timeout: tuple[float, float] = (3.05, 10.0), retry: Retry | None = None) -> None:
         self.base_url = validate_base_url(base_url)
         self.timeout = timeout
         self._token = token
-        self._session = requests.Session()
-        self._session.verify = ca_bundle or True
-        self._session.trust_env = False  # no ~/.netrc credentials or proxy surprises on a command-hall wall
-        self._session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
-        adapter = HTTPAdapter(max_retries=retry or default_retry(), pool_connections=4, pool_maxsize=8)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
+        self._session = new_session(ca_bundle=ca_bundle, retry=retry)
 
     def __repr__(self) -> str:
         return f"ApiClient({self.base_url!r}, token={'***' if self._token else None})"
@@ -151,7 +179,7 @@ class ApiClient:
             headers["If-None-Match"] = etag
         started = time.monotonic()
         response, content = self._send("GET", self.url_for(endpoint), endpoint, headers=headers, params=params)
-        server_date = _http_date(response.headers.get("Date"))
+        server_date = http_date(response.headers.get("Date"))
         if response.status_code == 304:
             return FetchResult(endpoint, 304, None, response.headers.get("ETag") or etag, server_date,
                                time.monotonic() - started)
@@ -191,15 +219,9 @@ class ApiClient:
         """The response and its body, read up to MAX_BODY_BYTES (a runaway server cannot fill the memory)."""
         try:
             with self._session.request(method, url, timeout=self.timeout, stream=True, **kwargs) as response:
-                declared = response.headers.get("Content-Length", "")
-                if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-                    raise _too_big(name)
-                content = bytearray()
-                for chunk in response.iter_content(1 << 16):
-                    content += chunk
-                    if len(content) > MAX_BODY_BYTES:
-                        raise _too_big(name)
-                return response, bytes(content)
+                return response, capped_body(response, MAX_BODY_BYTES)
+        except BodyTooLarge:
+            raise ApiError("bad_payload", f"中央接口 {name} 的回答超过 {MAX_BODY_BYTES >> 20} MB，未读取") from None
         except requests.RequestException as exc:
             raise self._transport_error(exc, name) from None
 
@@ -257,6 +279,7 @@ _REQUIRED_FIELDS: dict[str, tuple[tuple[str, type], ...]] = {
                   ("events", list), ("warnings", list)),
     "panel": (("id", str), ("as_of", str), ("blocks", dict)),
     "warnings": (("warnings", list), ("cursor", str)),
+    "warning": (("id", str),),
 }
 _TYPE_WORDS = {str: "文本", list: "列表", dict: "对象"}
 
@@ -269,7 +292,7 @@ def check_payload(endpoint: str, payload: Any) -> None:
         return
     if not isinstance(payload, dict):
         raise ApiError("bad_payload", f"中央接口 {endpoint} 的数据格式不对：应为 JSON 对象")
-    kind = "panel" if endpoint.startswith("panels/") else endpoint
+    kind = "panel" if endpoint.startswith("panels/") else "warning" if endpoint.startswith("warnings/") else endpoint
     for name, expected in _REQUIRED_FIELDS.get(kind, ()):
         if name not in payload:
             raise ApiError("bad_payload", f"中央接口 {endpoint} 的数据缺少字段 {name}")
@@ -278,10 +301,6 @@ def check_payload(endpoint: str, payload: Any) -> None:
                            f"中央接口 {endpoint} 的字段 {name} 应为{_TYPE_WORDS[expected]}")
     if kind == "panel" and payload["id"] != endpoint.removeprefix("panels/"):
         raise ApiError("bad_payload", f"中央接口 {endpoint} 回答了另一个专题（{payload['id']}）")
-
-
-def _too_big(name: str) -> ApiError:
-    return ApiError("bad_payload", f"中央接口 {name} 的回答超过 {MAX_BODY_BYTES >> 20} MB，未读取")
 
 
 def _json_body(content: bytes, name: str) -> Any:
@@ -311,11 +330,12 @@ def _retry_after_s(value: str | None) -> float | None:
     value = value.strip()
     if value.isdigit():
         return float(value)
-    when = _http_date(value)
+    when = http_date(value)
     return max(0.0, (when - datetime.now(UTC)).total_seconds()) if when else None
 
 
-def _http_date(value: str | None) -> datetime | None:
+def http_date(value: str | None) -> datetime | None:
+    """An HTTP Date header as an aware UTC time; None when absent or unreadable."""
     if not value:
         return None
     try:

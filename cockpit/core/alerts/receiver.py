@@ -8,14 +8,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
 import requests
 
 from cockpit.core.alerts.inbox import Inbox
 from cockpit.core.alerts.model import BadWarning, WarningMessage, from_api, from_cap, plain_url
-from cockpit.core.client import ApiClient, ApiError
+from cockpit.core.client import ApiClient, ApiError, BodyTooLarge, capped_body, http_date, new_session
 from kernel.cap import MAX_CAP_BYTES, MAX_FEED_BYTES, CapError, parse_cap, parse_feed
 
 log = logging.getLogger(__name__)
@@ -68,11 +67,6 @@ class CentralFeed:
         # Its own connections: a hanging long poll must not hold a panel's request back.
         self.poll_client = ApiClient(base_url, token=token, ca_bundle=ca_bundle, timeout=(3.05, wait_s + 15))
         self.post_client = ApiClient(base_url, token=token, ca_bundle=ca_bundle, timeout=(3.05, 10.0))
-        self._session = requests.Session()  # for single warnings, which the shared client has no call for
-        self._session.trust_env = False
-        self._session.verify = ca_bundle or True
-        if token:
-            self._session.headers["Authorization"] = f"Bearer {token}"
 
     def set_base_url(self, base_url: str) -> None:
         """Follow the server to a new address (the embedded one restarts on a new port)."""
@@ -127,10 +121,10 @@ class CentralFeed:
         found = {}
         for warning_id in warning_ids:
             try:
-                response = self._session.get(f"{self.base_url}/api/v1/warnings/{quote(warning_id, safe='')}",
-                                             timeout=(3.05, 10.0))
-                acks = response.json().get("acks") if response.status_code == 200 else None
-            except (requests.RequestException, ValueError, AttributeError):
+                acks = self.post_client.fetch(f"warnings/{quote(warning_id, safe='')}").payload.get("acks")
+            except ApiError as exc:
+                if exc.status == 404:  # not (or no longer) on this server: nothing to learn about it
+                    continue
                 return found  # the server is away: the next round asks again
             if acks and isinstance(acks[0], dict):
                 found[warning_id] = acks[0]
@@ -139,7 +133,6 @@ class CentralFeed:
     def close(self) -> None:
         self.poll_client.close()
         self.post_client.close()
-        self._session.close()
 
 
 def _stated_clock(payload: dict) -> tuple[datetime, float] | None:
@@ -166,10 +159,8 @@ class CapFeed:
         self.etag: str | None = None
         self.last_modified: str | None = None
         self._seen_links: set[tuple[str, str]] = set()
-        self._session = requests.Session()
-        self._session.trust_env = False
-        self._session.verify = ca_bundle or True  # a private CA, as for the central API
-        self._session.headers["Accept"] = "application/cap+xml, application/atom+xml, application/xml;q=0.9"
+        self._session = new_session(ca_bundle=ca_bundle,  # a private CA, as for the central API
+                                    accept="application/cap+xml, application/atom+xml, application/xml;q=0.9")
 
     def fetch(self) -> Batch:
         headers = {}
@@ -178,7 +169,7 @@ class CapFeed:
         if self.last_modified:
             headers["If-Modified-Since"] = self.last_modified
         response, data = self._get(self.url, headers, MAX_FEED_BYTES)
-        server_now = _http_date(response.headers.get("Date"))
+        server_now = http_date(response.headers.get("Date"))
         if response.status_code == 304:
             return Batch([], server_now)
         messages, problems = [], []
@@ -226,12 +217,9 @@ class CapFeed:
             with self._session.get(url, headers=headers, timeout=self.timeout, stream=True) as response:
                 if response.status_code not in (200, 304):
                     raise FeedError(f"{plain_url(url)} answered HTTP {response.status_code}")
-                data = bytearray()
-                for chunk in response.iter_content(64 * 1024):
-                    data += chunk
-                    if len(data) > limit:  # stop reading: parse_* refuses it by size with a clear message
-                        break
-                return response, bytes(data)
+                return response, capped_body(response, limit)
+        except BodyTooLarge:
+            raise FeedError(f"{plain_url(url)} is larger than {limit >> 10} KiB: not read") from None
         except requests.RequestException as exc:
             raise FeedError(f"{plain_url(url)} could not be read: {type(exc).__name__}") from None
 
@@ -253,14 +241,6 @@ def _alerts_and_links(data: bytes):
         elif entry.error or entry.link:
             links.append(((entry.id, str(entry.updated)), entry.link, entry.error))
     return alerts, links
-
-
-def _http_date(value: str | None) -> datetime | None:
-    try:
-        moment = parsedate_to_datetime(value) if value else None
-    except (TypeError, ValueError, IndexError):
-        return None
-    return moment.astimezone(UTC) if moment and moment.tzinfo else None
 
 
 def _root_hint(data: bytes) -> str:

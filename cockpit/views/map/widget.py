@@ -11,21 +11,19 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, QSizeF, Qt, Signal
-from PySide6.QtGui import QFontDatabase, QImage, QMouseEvent, QPainter, QPixmap, QRegion
+from PySide6.QtGui import QImage, QMouseEvent, QPainter, QPixmap, QRegion
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from cockpit.charts import palette
 from cockpit.charts.painting import painting
 from cockpit.core.mapcolour import Scale, colour_table, paint_codes, region_values
 from cockpit.core.mapraster import CellSet
-from cockpit.views.fonts import FONT_FILES
+from cockpit.views.fonts import register_fonts
 from cockpit.views.map import hits, overlays, pulse
 from cockpit.views.map.fragments import Stamps
 from cockpit.views.map.frame import Frame, Frames
 from cockpit.views.map.points import POINT_LEVELS, Points, changed_area, marker, parse_points, stamps_for
 from cockpit.views.theme import scale_for
 from kernel import geo
-from kernel.paths import resource
 
 LEVELS = ("county", "town", "grid")
 
@@ -42,7 +40,7 @@ class NantongMap(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        _ensure_fonts()
+        register_fonts()  # the map may be shown by an application that has not installed them
         self.setMouseTracking(True)
         self.setMinimumSize(320, 200)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -354,9 +352,3 @@ class NantongMap(QWidget):
         code = int(frame.labels[py, px])
         return code if 0 < code <= frame.cells.size else None
 
-
-def _ensure_fonts() -> None:
-    """Register the bundled fonts if the application has not (without touching the app's own font)."""
-    if palette.FONT_FAMILY not in QFontDatabase.families():
-        for name in FONT_FILES:
-            QFontDatabase.addApplicationFont(str(resource("fonts", name)))
