@@ -46,15 +46,15 @@ async def measure(count: int, folder: Path) -> list[float]:
     from PySide6.QtCore import QEvent, QObject
 
     from cockpit.charts import CHART_KINDS, block_is_empty
-    from cockpit.core.alerts import CentralFeed, Inbox, WarningService
     from cockpit.core.cache import DiskCache
     from cockpit.core.catalogue import load_catalogue
     from cockpit.core.client import ApiClient
     from cockpit.core.embedded import EmbeddedCentral
     from cockpit.core.poller import Poller
     from cockpit.core.store import Store, stale_after_for
+    from cockpit.core.warning import CentralFeed, Inbox, WarningService
     from cockpit.views.main_window import MainWindow
-    from cockpit.views.warnings import WarningCenter
+    from cockpit.views.warning import WarningCenter
 
     loop = asyncio.get_running_loop()
     central = EmbeddedCentral(folder / "central.sqlite", seed=2026, admin_token=ADMIN)

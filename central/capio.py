@@ -9,7 +9,7 @@ from typing import Any
 
 from shapely.geometry import Polygon
 
-from central import warnings
+from central import warning_feed
 from central.places import place
 from kernel import levels
 from kernel.cap import CapAlert, CapArea, CapInfo, CapReference, build_cap
@@ -36,17 +36,17 @@ def ingest(conn: sqlite3.Connection, alert: CapAlert, *, now: datetime) -> tuple
     if alert.msg_type not in ("Alert", "Update", "Cancel"):
         raise IngestError(f"a CAP {alert.msg_type} message is not a warning; send Alert, Update or Cancel")
     refs = [{"sender": r.sender, "identifier": r.identifier, "sent": r.sent} for r in alert.references]
-    with warnings.transaction(conn):
+    with warning_feed.transaction(conn):
         existing = conn.execute("SELECT seq FROM warnings WHERE identifier = ? AND sender = ? AND sent = ?",
                                 (alert.identifier, alert.sender, city_text(alert.sent))).fetchone()
         if existing is not None:
-            return warnings.get_warning(conn, existing["seq"], now=now), False  # type: ignore[return-value]
-        referenced = [row for ref in refs if (row := warnings.find_message(conn, **ref)) is not None]
+            return warning_feed.get_warning(conn, existing["seq"], now=now), False  # type: ignore[return-value]
+        referenced = [row for ref in refs if (row := warning_feed.find_message(conn, **ref)) is not None]
         fields = _fields(alert, referenced)
-        seq = warnings.insert_warning(conn, fields)
-        warnings.apply_references(conn, alert.msg_type, refs)
-    warnings.BELL.ring()
-    return warnings.get_warning(conn, seq, now=now), True  # type: ignore[return-value]
+        seq = warning_feed.insert_warning(conn, fields)
+        warning_feed.apply_references(conn, alert.msg_type, refs)
+    warning_feed.BELL.ring()
+    return warning_feed.get_warning(conn, seq, now=now), True  # type: ignore[return-value]
 
 
 def _fields(alert: CapAlert, referenced: list[sqlite3.Row]) -> dict[str, Any]:
@@ -132,7 +132,7 @@ def to_cap(row: sqlite3.Row) -> bytes:
         language=row["language"], category=(row["category"],), event=row["event"] or row["headline"],
         urgency=row["urgency"], severity=row["cap_severity"], certainty=row["certainty"],
         headline=row["headline"], description=row["description"], instruction=row["instruction"],
-        sender_name=warnings.SENDER_NAME if row["source"] != "cap" else "",
+        sender_name=warning_feed.SENDER_NAME if row["source"] != "cap" else "",
         expires=datetime.fromisoformat(row["expires"]) if row["expires"] else None,
         areas=(area,), parameters=tuple(parameters),
         event_codes=((ITEM_CODE, row["item_code"]),) if row["item_code"] else (),

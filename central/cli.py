@@ -22,7 +22,7 @@ from types import FrameType
 
 import uvicorn
 
-from central import warnings
+from central import warning_feed
 from central.db import Database, SchemaTooNewError
 from central.server import MAX_SPEED, Settings, create_app, openapi_text
 from kernel.clock import instant_argument
@@ -32,7 +32,7 @@ log = logging.getLogger("central")
 
 class _Server(uvicorn.Server):
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        warnings.BELL.close()  # long polls answer now instead of holding the shutdown up
+        warning_feed.BELL.close()  # long polls answer now instead of holding the shutdown up
         super().handle_exit(sig, frame)
         self._captured_signals.clear()  # exit with status 0 after the clean shutdown, not by the signal
 

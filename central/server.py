@@ -21,9 +21,10 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from central import capio, models, open311, warnings
+from central import capio, models, open311, warning_feed
 from central.db import Database
 from central.http import ApiError, ETagMiddleware, Guard, install_error_handlers
+from central.places import place
 from kernel import geo
 from kernel.cap import MAX_CAP_BYTES, CapError, parse_cap
 from kernel.clock import CITY_TZ, city_text
@@ -67,7 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
             try:
                 yield
             finally:
-                warnings.BELL.close()
+                warning_feed.BELL.close()
                 simulator.stop()
         finally:
             db.close()
@@ -99,7 +100,7 @@ def _conn(request: Request) -> Any:
 
 
 def _seq(warning_id: str) -> int:
-    seq = warnings.seq_of(warning_id)
+    seq = warning_feed.seq_of(warning_id)
     if seq is None:
         raise ApiError(404, f"there is no warning {warning_id!r} (ids look like W000042)")
     return seq
@@ -118,7 +119,7 @@ def _open_routes() -> APIRouter:
 def _api_routes() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
 
-    @router.get("/meta", summary="The city, the clock, the domains and the 16 panels")
+    @router.get("/meta", summary="The city, the clock, the domains and the panels")
     def meta(request: Request) -> dict[str, Any]:
         body = {"api_version": API_VERSION, "city": geo.CITY, "server_time": now_text(),
                 "sim_time": _sim_text(request), "speed": request.app.state.speed,
@@ -134,7 +135,7 @@ def _api_routes() -> APIRouter:
     def panel(panel_id: str, request: Request) -> dict[str, Any]:
         body = _sim(request).panel(panel_id)
         if body is None:
-            raise ApiError(404, f"there is no panel {panel_id!r}; /api/v1/meta lists the 16 panels")
+            raise ApiError(404, f"there is no panel {panel_id!r}; /api/v1/meta lists the panels")
         return body
 
     @router.get("/warnings", summary="The warnings feed: every message once, in order (long poll with wait)",
@@ -145,45 +146,45 @@ def _api_routes() -> APIRouter:
                    limit: int = Query(200, ge=1, le=1000)) -> dict[str, Any]:
         db: Database = request.app.state.db
         try:
-            seq = warnings.decode_cursor(after, db.db_id) if after else 0
-        except warnings.CursorError as exc:
+            seq = warning_feed.decode_cursor(after, db.db_id) if after else 0
+        except warning_feed.CursorError as exc:
             raise ApiError(400, str(exc), code="bad_cursor") from None
 
         def look() -> list[dict[str, Any]]:
             conn = db.conn()
-            if seq > warnings.last_seq(conn):
+            if seq > warning_feed.last_seq(conn):
                 raise ApiError(400, "the cursor is ahead of this server's feed (was its database restored "
                                     "from a backup?); start again without `after`", code="bad_cursor")
-            return warnings.feed(conn, seq, limit, now=_sim(request).now())
+            return warning_feed.feed(conn, seq, limit, now=_sim(request).now())
 
         loop = asyncio.get_running_loop()
         deadline = loop.time() + min(wait, MAX_WAIT_S)
         while True:
             remaining = deadline - loop.time()
-            bell = warnings.BELL.arm() if remaining > 0 else None  # armed before looking: no ring is missed
+            bell = warning_feed.BELL.arm() if remaining > 0 else None  # armed before looking: no ring is missed
             try:
                 found = await run_in_threadpool(look)
-                if found or bell is None or warnings.BELL.closed:
+                if found or bell is None or warning_feed.BELL.closed:
                     break
-                await warnings.BELL.wait(bell, min(remaining, RECHECK_S))
+                await warning_feed.BELL.wait(bell, min(remaining, RECHECK_S))
             finally:
                 if bell is not None:
-                    warnings.BELL.disarm(bell)
-        last = warnings.seq_of(found[-1]["id"]) if found else seq
-        return {"warnings": found, "cursor": warnings.encode_cursor(db.db_id, last), "server_time": now_text(),
+                    warning_feed.BELL.disarm(bell)
+        last = warning_feed.seq_of(found[-1]["id"]) if found else seq
+        return {"warnings": found, "cursor": warning_feed.encode_cursor(db.db_id, last), "server_time": now_text(),
                 "sim_time": _sim_text(request), "speed": _sim(request).speed}
 
     @router.get("/warnings/{warning_id}.cap", summary="One warning as a CAP 1.2 message",
                 response_class=Response, responses={200: {"content": {"application/cap+xml": {}}}})
     def warning_cap(warning_id: str, request: Request) -> Response:
-        row = warnings.get_row(_conn(request), _seq(warning_id))
+        row = warning_feed.get_row(_conn(request), _seq(warning_id))
         if row is None:
             raise ApiError(404, f"there is no warning {warning_id}")
         return Response(capio.to_cap(row), media_type="application/cap+xml")
 
     @router.get("/warnings/{warning_id}", summary="One warning", response_model=models.WarningMessage)
     def warning(warning_id: str, request: Request) -> dict[str, Any]:
-        found = warnings.get_warning(_conn(request), _seq(warning_id), now=_sim(request).now())
+        found = warning_feed.get_warning(_conn(request), _seq(warning_id), now=_sim(request).now())
         if found is None:
             raise ApiError(404, f"there is no warning {warning_id}")
         return found
@@ -192,9 +193,9 @@ def _api_routes() -> APIRouter:
                  response_model=models.WarningMessage)
     def ack(warning_id: str, body: models.AckIn, request: Request) -> dict[str, Any]:
         seq, conn = _seq(warning_id), _conn(request)
-        if not warnings.add_ack(conn, seq, ack_id=body.ack_id, by=body.by, at=body.at, client=body.client):
+        if not warning_feed.add_ack(conn, seq, ack_id=body.ack_id, by=body.by, at=body.at, client=body.client):
             raise ApiError(404, f"there is no warning {warning_id}")
-        return warnings.get_warning(conn, seq, now=_sim(request).now())  # type: ignore[return-value]
+        return warning_feed.get_warning(conn, seq, now=_sim(request).now())  # type: ignore[return-value]
 
     return router
 
@@ -233,15 +234,13 @@ def _admin_routes() -> APIRouter:
     @router.post("/sim/warnings", summary="Publish a drill warning now (admin)", status_code=201,
                  response_model=models.WarningMessage)
     def drill(body: models.DrillIn, request: Request) -> dict[str, Any]:
-        from central.places import place
-
         where = place(body.adcode)
         if where is None:
             raise ApiError(400, f"{body.adcode!r} is not an adcode of Nantong (e.g. 320612 通州区)")
         if (body.lon is None) != (body.lat is None):
             raise ApiError(400, "give both lon and lat, or neither")
         sent = _sim(request).now()
-        return warnings.publish_warning(
+        return warning_feed.publish_warning(
             _conn(request), severity=body.severity, headline=body.headline, adcode=body.adcode,
             lon=body.lon if body.lon is not None else where.lon, lat=body.lat if body.lat is not None else where.lat,
             item_code=body.item_code, item_name=body.item_name, domain=body.domain, sent=sent,

@@ -170,9 +170,9 @@ def start_warnings(settings: Settings, window):
 
     It starts before the central API is known so that CAP feeds and the stored, unacknowledged
     warnings show even while the central API is away; the central feed joins when it answers."""
-    from cockpit.core.alerts import AuditLog, CapFeed, Inbox, WarningService
-    from cockpit.core.alerts.rules import ReminderPolicy
-    from cockpit.views.warnings import WarningCenter
+    from cockpit.core.warning import AuditLog, CapFeed, Inbox, WarningService
+    from cockpit.core.warning.rules import ReminderPolicy
+    from cockpit.views.warning import WarningCenter
     from kernel import levels
 
     service = WarningService(

@@ -1,6 +1,6 @@
 """The whole cockpit, end to end against a real embedded central API (clock at 600x).
 
-panels_frame  every endpoint gets a new payload at once (the 16 panels and the situation
+panels_frame  every endpoint gets a new payload at once (every panel and the situation
               map update together), then the window paints: p50 and p95
 poll_stall    the running app (qasync loop, poller, window) polls every endpoint at its
               catalogue interval; a 5 ms GUI timer records the longest gaps: p99 and max
@@ -172,7 +172,7 @@ def panels_frame(url: str, size: tuple[int, int], label: str, plan: Plan) -> lis
     if not painted.charts:
         raise RuntimeError("panels_frame painted no chart: the measure would time an empty frame")
     return [Record.of("panels_frame", SUBJECT, label, samples,
-                      note=f"{len(endpoints)} endpoints, 16 panels and the map updated together; the last "
+                      note=f"{len(endpoints)} endpoints, {len(catalogue.panels)} panels and the map updated together; the last "
                            f"frame painted {painted.charts} charts, {painted.widgets} widgets in all, "
                            f"{painted.window:.0%} of the window's area")]
 

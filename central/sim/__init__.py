@@ -20,6 +20,7 @@ from typing import Any
 from central.sim import bodies, city, history, live, panels, world
 from central.sim.clock import MAX_CATCH_UP_MIN, Clock, at_minute, day_start, iso, minute_of
 from central.sim.store import Connections, Counters, get_state, prepare, prune, set_state
+from central.warning_feed import BELL, publish_warning
 
 log = logging.getLogger("central.sim")
 HISTORY_DAYS = 30
@@ -184,8 +185,6 @@ class Simulator:
     def _generate(self, conn: sqlite3.Connection, upto: int, *, publish_from: int) -> None:
         """Generate minutes [generated_to, upto) and publish their warnings, all in one transaction
         (a crash loses or repeats nothing), then wake the feed's long polls."""
-        from central.warnings import BELL
-
         assert self._generator is not None
         batch = live.Batch()
         with conn:
@@ -206,8 +205,6 @@ class Simulator:
     def _publish(conn: sqlite3.Connection, warning: dict[str, Any]) -> None:
         """Publish to the server's feed (inside the caller's transaction); an Update or Cancel names
         the last message on its chain."""
-        from central.warnings import publish_warning
-
         chain = warning.pop("chain", None)
         key = f"chain:{chain}"
         if warning.get("msg_type", "Alert") != "Alert":

@@ -13,7 +13,7 @@ from central.sim import blocks, city
 from central.sim.clock import at_minute, day_key, day_start, iso
 from central.sim.store import CITY, get_state
 from central.sim.world import town_index, towns
-from central.warnings import active_warnings
+from central.warning_feed import active_warnings
 from kernel import geo
 
 RATE_DAYS = 30  # closure and satisfaction are over the last 30 days

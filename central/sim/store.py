@@ -16,6 +16,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
+from central import db
 from central.db import Connections, connect  # noqa: F401  (the server's connections serve the simulator too)
 
 CITY = "320600"  # the town column of city-wide counters
@@ -70,9 +71,7 @@ CREATE INDEX IF NOT EXISTS sim_work_orders_open ON sim_work_orders (s4, due);
 
 def prepare(conn: sqlite3.Connection) -> None:
     """Create the simulator's tables, and the server's too, so either may start first."""
-    from central import db  # the server's schema owns the warnings feed the simulator publishes to
-
-    db.migrate(conn)
+    db.migrate(conn)  # the server's schema owns the warnings feed the simulator publishes to
     conn.executescript(SCHEMA)
     conn.commit()
 

@@ -11,7 +11,7 @@ import math
 import re
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QEvent, QRect, Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
@@ -20,7 +20,6 @@ from cockpit.core.formats import format_value
 
 EMPTY_TEXT = "暂无数据"
 _NOTHING = object()  # no block shown yet (None is a block: "no data")
-QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum size"
 
 
 class BlockError(ValueError):
@@ -169,40 +168,6 @@ class Chart(QWidget):
     def _say(self, text: str) -> None:
         self.message.setText(text)
         self._stack.setCurrentWidget(self.message)
-
-
-class SteadyLabel(QLabel):
-    """A label for text that changes with the data (times, figures) without relayouting the wall.
-
-    Its size is fixed, so a new text only repaints the label; Qt recalculates the layouts only
-    when a text needs more room than the label has (it grows, never shrinks, until restyled)."""
-
-    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
-        if text == self.text():
-            return
-        super().setText(text)
-        if self.testAttribute(Qt.WidgetAttribute.WA_WState_Polished):
-            self._fit()
-
-    def event(self, event: QEvent) -> bool:
-        handled = super().event(event)
-        if event.type() == QEvent.Type.Polish:  # styled now (measuring earlier would polish it unnamed)
-            self._fit()
-        return handled
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
-        super().changeEvent(event)
-        polished = self.testAttribute(Qt.WidgetAttribute.WA_WState_Polished)
-        if polished and event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
-            self.setMinimumSize(0, 0)  # restyled (e.g. a new wall scale): measure afresh
-            self.setMaximumSize(QWIDGETSIZE_MAX, QWIDGETSIZE_MAX)
-            self._fit()
-
-    def _fit(self) -> None:
-        hint = self.sizeHint()
-        if (self.minimumSize() != self.maximumSize() or hint.width() > self.minimumWidth()
-                or hint.height() > self.minimumHeight()):
-            self.setFixedSize(hint.expandedTo(self.minimumSize()))
 
 
 class Canvas(QWidget):

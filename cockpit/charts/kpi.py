@@ -66,7 +66,8 @@ class KpiTiles(Chart):
             self._paint_figure(painter, cell, numeral, suffix, value_px, pad)
 
     def _fonts(self, value_px: float) -> tuple[QFont, QFont]:
-        return _font(palette.scaled(value_px, self.scale), True), _font(palette.scaled(value_px * 0.45, self.scale))
+        return (palette.shared_font(palette.scaled(value_px, self.scale), True),
+                palette.shared_font(palette.scaled(value_px * 0.45, self.scale)))
 
     def _width(self, numeral: str, suffix: str, value_px: float, pad: int) -> float:
         numeral_font, suffix_font = self._fonts(value_px)
@@ -129,14 +130,6 @@ class KpiTiles(Chart):
 
 ACCENT, TEXT_DIM = QColor(palette.ACCENT), QColor(palette.TEXT_DIM)
 
-
-@functools.lru_cache(maxsize=256)
-def _font(pixels: int, bold: bool = False) -> QFont:
-    """The wall's font at a pixel size (kept: building a QFont and its metrics costs more than drawing)."""
-    result = QFont(palette.FONT_FAMILY)
-    result.setPixelSize(max(1, pixels))
-    result.setBold(bold)
-    return result
 
 
 @functools.lru_cache(maxsize=256)

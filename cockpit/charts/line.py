@@ -145,7 +145,6 @@ class LineChart(Chart):
     def __init__(self, parent=None) -> None:
         self._layout: tuple[tuple, Layout] | None = None  # (the size and scale it was made for, layout)
         self._texts: dict[tuple[str, bool, float], QStaticText] = {}
-        self._fonts: dict[tuple[float, bool], QFont] = {}
         self._legend: list[tuple[QColor, str, str]] = []
         super().__init__(parent)
 
@@ -190,7 +189,6 @@ class LineChart(Chart):
     def _rescaled(self) -> None:
         self._layout = None
         self._texts.clear()
-        self._fonts.clear()
         self.body.legend_size = QSize(0, 0)  # measured afresh at the new scale
         if self.model is not None:
             self.body.fit_legend(self._legend_size())
@@ -343,7 +341,4 @@ class LineChart(Chart):
         return found
 
     def _font(self, px: float, *, bold: bool = False) -> QFont:
-        found = self._fonts.get((px, bold))
-        if found is None:
-            found = self._fonts[(px, bold)] = palette.font(px, self.scale, bold=bold)
-        return found
+        return palette.shared_font(palette.scaled(px, self.scale), bold)

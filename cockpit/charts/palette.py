@@ -6,6 +6,8 @@ walls, so a 4K wall gets numerals twice as tall.
 
 from __future__ import annotations
 
+import functools
+
 from PySide6.QtGui import QColor, QFont
 
 FONT_FAMILY = "Noto Sans SC"
@@ -33,7 +35,16 @@ def scaled(px: float, scale: float) -> int:
 
 
 def font(px: float, scale: float = 1.0, *, bold: bool = False) -> QFont:
+    """The wall's font, `px` pixels at 1920x1080 grown by `scale`: the one font factory (a copy the
+    caller may change)."""
+    return QFont(shared_font(scaled(px, scale), bold))
+
+
+@functools.lru_cache(maxsize=512)
+def shared_font(pixels: int, bold: bool = False) -> QFont:
+    """The wall's font at a pixel size, kept: building a QFont and its metrics costs more than
+    drawing with it. Shared, so never change it (use `font` for one to change)."""
     result = QFont(FONT_FAMILY)
-    result.setPixelSize(scaled(px, scale))
+    result.setPixelSize(max(1, pixels))
     result.setBold(bold)
     return result

@@ -1,4 +1,4 @@
-"""The cockpit's one window: header, the situation map amid the 16 panels, navigation.
+"""The cockpit's one window: header, the situation map amid the catalogue's panels, navigation.
 
 Store callbacks only note what changed; one shared timer (once a second, a
 pace people can read) applies the changes, moves the clock and the ages, and
@@ -25,13 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cockpit.charts.base import SteadyLabel
 from cockpit.core.catalogue import Catalogue
 from cockpit.core.store import Entry, State, Store
 from cockpit.views.map import NantongMap
-from cockpit.views.panel_view import PanelView, loosen, short_time
+from cockpit.views.panel_view import PanelView
 from cockpit.views.situation_view import SituationView
 from cockpit.views.theme import scale_for, scale_layouts, stylesheet
+from cockpit.views.widgets import SteadyLabel, loosen, short_time
 from kernel import geo
 from kernel.clock import CITY_TZ
 

@@ -1,4 +1,4 @@
-"""One generic view for all 16 thematic panels, built from its catalogue entry.
+"""One generic view for every thematic panel, built from its catalogue entry.
 
 Modes: "tile" (the overview: the first `tile_charts` charts), "domain" (all
 charts) and "full" (all charts plus the panel's own points on a map). The
@@ -14,47 +14,17 @@ from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from cockpit.charts import CHART_KINDS, Chart
-from cockpit.charts.base import SteadyLabel
 from cockpit.core.catalogue import PanelSpec
 from cockpit.core.formats import format_age
 from cockpit.core.store import Entry, State
 from cockpit.views.map import NantongMap
-from kernel import levels
+from cockpit.views.widgets import STATE_COLOURS, SteadyLabel, loosen, short_time, show_badge
 
-STATE_WORDS = {State.LOADING: "加载中", State.OK: "正常", State.EMPTY: "无数据", State.ERROR: "故障",
-               State.STALE: "数据过期"}
-STATE_COLOURS = {State.LOADING: "#8ea6c9", State.OK: "#35d49a", State.EMPTY: "#8ea6c9",
-                 State.ERROR: levels.of("red").colour, State.STALE: levels.of("orange").colour}
 MODES = ("tile", "domain", "full")
 log = logging.getLogger(__name__)
-
-
-def short_time(text: str | None, pattern: str = "%m-%d %H:%M") -> str:
-    """'2026-11-24T20:15:00+08:00' -> '11-24 20:15' (the payload's own clock, as sent)."""
-    if not text:
-        return "—"
-    try:
-        return datetime.fromisoformat(text).strftime(pattern)
-    except ValueError:
-        return text
-
-
-def loosen(widget: QWidget) -> None:
-    """Let a label be narrower than its text, so long titles never widen the wall's grid."""
-    widget.setSizePolicy(QSizePolicy.Policy.Ignored, widget.sizePolicy().verticalPolicy())
-    widget.setMinimumWidth(0)
-
-
-def show_badge(badge: QLabel, state: State) -> None:
-    """The state in words, coloured; hidden when all is well (the loud states stand out)."""
-    badge.setVisible(state is not State.OK)
-    if badge.property("state") != state.name:  # restyling costs a style pass: only when the state changes
-        badge.setProperty("state", state.name)
-        badge.setText(STATE_WORDS[state])
-        badge.setStyleSheet(f"color: {STATE_COLOURS[state]}; border: 1px solid {STATE_COLOURS[state]};")
 
 
 class LinesLabel(QLabel):

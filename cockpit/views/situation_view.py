@@ -12,12 +12,11 @@ from datetime import datetime
 
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from cockpit.charts.base import SteadyLabel
 from cockpit.charts.kpi import KpiTiles
 from cockpit.core.formats import format_value
 from cockpit.core.store import Entry, State
 from cockpit.views.map import NantongMap
-from cockpit.views.panel_view import loosen, short_time, show_badge
+from cockpit.views.widgets import SteadyLabel, loosen, short_time, show_badge
 from kernel import geo
 
 log = logging.getLogger(__name__)

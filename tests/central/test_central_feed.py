@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import requests
 
 from central.db import connect
-from central.warnings import publish_warning
+from central.warning_feed import publish_warning
 from tests.central.conftest import ADMIN, drill, feed, read_all
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from central import db as central_db
 from central.db import Database, SchemaTooNewError
-from central.warnings import CursorError, decode_cursor, encode_cursor, feed, publish_warning, warning_id
+from central.warning_feed import CursorError, decode_cursor, encode_cursor, feed, publish_warning, warning_id
 from kernel.clock import CITY_TZ
 
 SENT = datetime(2026, 11, 24, 20, 0, tzinfo=CITY_TZ)
@@ -97,7 +97,7 @@ def test_simulator_update_and_cancel_chain_with_valid_cap(tmp_path):
     import xmlschema
 
     from central.capio import to_cap
-    from central.warnings import get_row, get_warning
+    from central.warning_feed import get_row, get_warning
     from kernel.paths import resource
 
     schema = xmlschema.XMLSchema(str(resource("CAP-v1.2.xsd")))

@@ -6,7 +6,7 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QFrame, QVBoxLayout
 
 from cockpit.charts import CHART_KINDS
-from cockpit.charts.base import SteadyLabel
+from cockpit.views.widgets import SteadyLabel
 
 KPIS = {"type": "kpis", "items": [{"label": "今日受理", "value": 45, "unit": "件"},
                                   {"label": "办结率", "value": 0.9699, "unit": "%"}]}

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from local_http import dead_port_url, raw_server
 
+from cockpit.charts import CHART_KINDS
 from cockpit.core.cache import DiskCache
 from cockpit.core.catalogue import load_catalogue
 from cockpit.core.client import ApiClient, ApiError, check_payload
@@ -16,7 +17,7 @@ from cockpit.core.embedded import EmbeddedCentral
 from cockpit.core.poller import Backoff, Poller
 from cockpit.core.store import State, Store
 
-KINDS = frozenset({"donut", "funnel", "gauge", "kpi", "line", "ranking", "table"})
+KINDS = frozenset(CHART_KINDS)  # the chart registry, whatever kinds it holds
 CATALOGUE = load_catalogue(chart_kinds=KINDS)
 QUICK = Backoff(first_s=0.1, cap_s=0.5)
 BLOCK_TYPES = {"kpi": "kpis", "line": "series", "ranking": "ranking", "donut": "shares", "gauge": "gauge",

@@ -10,7 +10,7 @@ import time
 
 import requests
 
-from cockpit.core.alerts import AuditLog, CentralFeed, Inbox, WarningService, read_audit
+from cockpit.core.warning import AuditLog, CentralFeed, Inbox, WarningService, read_audit
 from kernel import levels
 from tests.conftest import ADMIN_TOKEN
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.core.alerts import AuditLog, CapFeed, Inbox, WarningService, read_audit
-from cockpit.core.alerts.receiver import FeedError
+from cockpit.core.warning import AuditLog, CapFeed, Inbox, WarningService, read_audit
+from cockpit.core.warning.receiver import FeedError
 from kernel.cap import MAX_FEED_BYTES
 
 CAP_DIR = Path(__file__).resolve().parents[1] / "data" / "cap"

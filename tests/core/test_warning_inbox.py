@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cockpit.core.alerts import CENTRAL, Inbox, WarningMessage, from_api, from_cap
+from cockpit.core.warning import CENTRAL, Inbox, WarningMessage, from_api, from_cap
 from kernel.cap import parse_cap
 from kernel.clock import CITY_TZ
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-import cockpit.core.alerts.inbox as inbox_module
-from cockpit.core.alerts import Inbox, WarningMessage
+import cockpit.core.warning.inbox as inbox_module
+from cockpit.core.warning import Inbox, WarningMessage
 from tests.core.test_warning_inbox import T0, msg
 
 

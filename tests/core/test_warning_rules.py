@@ -6,8 +6,8 @@ import json
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from cockpit.core.alerts import AuditLog, ReminderPolicy, WarningMessage, WarningRecord, read_audit
-from cockpit.core.alerts.rules import due_action, due_actions, grouped_by_level, next_due
+from cockpit.core.warning import AuditLog, ReminderPolicy, WarningMessage, WarningRecord, read_audit
+from cockpit.core.warning.rules import due_action, due_actions, grouped_by_level, next_due
 from kernel import levels
 from kernel.clock import CITY_TZ
 
@@ -138,7 +138,7 @@ def test_server_clock_follows_the_feed_stated_clock_and_rate():
     than real time must expire its warnings 60x sooner than HTTP Date alone would say."""
     from datetime import UTC, datetime, timedelta
 
-    from cockpit.core.alerts.receiver import ServerClock
+    from cockpit.core.warning.receiver import ServerClock
 
     clock = ServerClock()
     local = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

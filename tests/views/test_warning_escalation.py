@@ -16,8 +16,8 @@ SCRIPT = textwrap.dedent("""
     from pathlib import Path
     from PySide6.QtWidgets import QApplication, QWidget
     app = QApplication([])
-    from cockpit.core.alerts import Inbox, WarningMessage, WarningService
-    from cockpit.views.warnings import WarningCenter
+    from cockpit.core.warning import Inbox, WarningMessage, WarningService
+    from cockpit.views.warning import WarningCenter
 
     folder = Path(sys.argv[1])
     window = QWidget()

@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
-import cockpit.core.alerts.inbox as inbox_module
-from cockpit.core.alerts import Inbox, ReminderPolicy, WarningMessage, WarningService
-from cockpit.views.warnings import WarningCenter, WarningList
+import cockpit.core.warning.inbox as inbox_module
+from cockpit.core.warning import Inbox, ReminderPolicy, WarningMessage, WarningService
+from cockpit.views.warning import WarningCenter, WarningList
 from kernel import levels
 
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QPushButton, QVBoxLayout, QWidget
 
-from cockpit.core.alerts import AuditLog, Inbox, ReminderPolicy, WarningMessage, WarningService, read_audit
-from cockpit.views.warnings import LevelSounds, WarningCenter
+from cockpit.core.warning import AuditLog, Inbox, ReminderPolicy, WarningMessage, WarningService, read_audit
+from cockpit.views.warning import LevelSounds, WarningCenter
 from kernel import levels
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -135,7 +135,7 @@ def test_a_click_on_the_popup_acknowledges_on_the_central_api(qtbot, central_ser
     import qasync
     import requests
 
-    from cockpit.core.alerts import CentralFeed
+    from cockpit.core.warning import CentralFeed
     from tests.conftest import ADMIN_TOKEN
 
     window = QWidget()

@@ -12,19 +12,19 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from cockpit.core.alerts.audit import AuditLog
-from cockpit.core.alerts.inbox import Change, Inbox
-from cockpit.core.alerts.model import CENTRAL, WarningMessage, WarningRecord, plain_url
-from cockpit.core.alerts.receiver import (
+from cockpit.core.client import ApiError
+from cockpit.core.threads import DaemonThreadExecutor
+from cockpit.core.warning.audit import AuditLog
+from cockpit.core.warning.inbox import Change, Inbox
+from cockpit.core.warning.model import CENTRAL, WarningMessage, WarningRecord, plain_url
+from cockpit.core.warning.receiver import (
     CapFeed,
     CentralFeed,
     CursorRejected,
     FeedError,
     ServerClock,
 )
-from cockpit.core.alerts.rules import ReminderPolicy, due_actions
-from cockpit.core.client import ApiError
-from cockpit.core.threads import DaemonThreadExecutor
+from cockpit.core.warning.rules import ReminderPolicy, due_actions
 from kernel.cap import CapError
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QWidget
 
-from cockpit.core.alerts import WarningRecord, severity_order
+from cockpit.core.warning import WarningRecord, severity_order
 from kernel import levels
 
 

@@ -1,17 +1,17 @@
 """Urgent warnings, Qt-free: the inbox (SQLite), receivers, reminder rules, audit log and their driver."""
 
-from cockpit.core.alerts.audit import AuditLog, read_audit
-from cockpit.core.alerts.inbox import Change, Inbox
-from cockpit.core.alerts.model import CENTRAL, WarningMessage, WarningRecord, from_api, from_cap
-from cockpit.core.alerts.receiver import CapFeed, CentralFeed, ServerClock
-from cockpit.core.alerts.rules import (
+from cockpit.core.warning.audit import AuditLog, read_audit
+from cockpit.core.warning.inbox import Change, Inbox
+from cockpit.core.warning.model import CENTRAL, WarningMessage, WarningRecord, from_api, from_cap
+from cockpit.core.warning.receiver import CapFeed, CentralFeed, ServerClock
+from cockpit.core.warning.rules import (
     ReminderPolicy,
     due_action,
     due_actions,
     grouped_by_level,
     severity_order,
 )
-from cockpit.core.alerts.service import WarningService
+from cockpit.core.warning.service import WarningService
 
 __all__ = [
     "CENTRAL", "AuditLog", "CapFeed", "CentralFeed", "Change", "Inbox", "ReminderPolicy",

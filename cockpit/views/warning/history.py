@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cockpit.core.alerts import WarningRecord
-from cockpit.views.warnings.popup import when
+from cockpit.core.warning import WarningRecord
+from cockpit.views.warning.popup import when
 from kernel import levels
 
 LEVEL_FILTERS = (("全部级别", None), *((level.name, level.code) for level in levels.WARNING_LEVELS))

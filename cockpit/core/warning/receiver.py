@@ -12,9 +12,9 @@ from urllib.parse import quote
 
 import requests
 
-from cockpit.core.alerts.inbox import Inbox
-from cockpit.core.alerts.model import BadWarning, WarningMessage, from_api, from_cap, plain_url
 from cockpit.core.client import ApiClient, ApiError, BodyTooLarge, capped_body, http_date, new_session
+from cockpit.core.warning.inbox import Inbox
+from cockpit.core.warning.model import BadWarning, WarningMessage, from_api, from_cap, plain_url
 from kernel.cap import MAX_CAP_BYTES, MAX_FEED_BYTES, CapError, parse_cap, parse_feed
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cockpit.core import paths
-from cockpit.core.alerts.model import CENTRAL, WarningMessage, WarningRecord
+from cockpit.core.warning.model import CENTRAL, WarningMessage, WarningRecord
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (

@@ -8,7 +8,7 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
-from cockpit.core.alerts.model import WarningMessage, plain_url
+from cockpit.core.warning.model import WarningMessage, plain_url
 
 EVENTS = ("received", "shown", "reminded", "acknowledged", "escalated", "expired", "cancelled")
 log = logging.getLogger(__name__)

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
-from cockpit.core.alerts import Change, WarningService, severity_order
-from cockpit.views.warnings.escalation import EscalationBanners
-from cockpit.views.warnings.history import WarningList
-from cockpit.views.warnings.popup import WarningPopup
-from cockpit.views.warnings.sound import LevelSounds
+from cockpit.core.warning import Change, WarningService, severity_order
+from cockpit.views.warning.escalation import EscalationBanners
+from cockpit.views.warning.history import WarningList
+from cockpit.views.warning.popup import WarningPopup
+from cockpit.views.warning.sound import LevelSounds
 
 
 class WarningCenter(QObject):

@@ -12,7 +12,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from cockpit.charts.palette import BORDER, SURFACE, TEXT, TEXT_DIM
-from cockpit.core.alerts import WarningRecord, grouped_by_level, severity_order
+from cockpit.core.warning import WarningRecord, grouped_by_level, severity_order
 from kernel import levels
 from kernel.clock import CITY_TZ
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
-from cockpit.core.alerts.model import WarningRecord
+from cockpit.core.warning.model import WarningRecord
 from kernel import levels
 
 
