@@ -147,3 +147,17 @@ def test_a_new_chart_kind_is_one_class_and_its_registry_line(qtbot, tmp_path, mo
     assert bullets and all(chart.problem is None and isinstance(chart.model, Bullet) for chart in bullets)
     gauge = store.get("panels/hazchem").payload["blocks"]["rectification"]
     assert not block_is_empty(gauge) and block_is_empty(dict(gauge, value=None))
+
+
+def test_a_panel_the_server_does_not_serve_is_shown_as_such_and_the_screenshot_completes(tmp_path, city_server):
+    data = json.loads(grown_catalogue(tmp_path).read_text(encoding="utf-8"))
+    data["panels"].append({"id": "not_yet", "domain": "城市运行", "title": "尚未上线的专题",
+                           "endpoint": "panels/not_yet", "refresh_s": 60,
+                           "charts": [{"kind": "kpi", "block": "kpis"}], "tile_charts": 1})
+    path = tmp_path / "with-missing.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    shot = tmp_path / "missing.png"
+    done = cockpit(tmp_path, "--api", city_server.url, "--catalogue", str(path), "--screenshot", str(shot),
+                   "--size", "1280x720", "--timeout", "60", timeout=120)
+    assert done.returncode == 0, done.stderr  # the server's 404 is an answer: no waiting for the timeout
+    assert png_size(shot) == (1280, 720)

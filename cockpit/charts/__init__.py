@@ -10,7 +10,7 @@ from cockpit.charts.kpi import KpiTiles
 from cockpit.charts.line import LineChart
 from cockpit.charts.ranking import RankingBars
 from cockpit.charts.table import TableChart
-from cockpit.core.store import holds_no_items
+from kernel.contract import holds_no_items
 
 CHART_KINDS: dict[str, type[Chart]] = {
     chart.kind: chart

@@ -19,6 +19,7 @@ from typing import Any
 
 from cockpit.core.cache import DiskCache
 from cockpit.core.client import ApiError, FetchResult
+from kernel.contract import holds_no_items
 
 log = logging.getLogger(__name__)
 DEFAULT_STALE_AFTER_S = 120.0
@@ -70,13 +71,6 @@ def is_empty(payload: Any, block_is_empty: Callable[[Any], bool] | None = None) 
     if "warnings" in payload and "cursor" in payload:
         return not payload["warnings"]
     return not payload
-
-
-def holds_no_items(block: Any) -> bool:
-    """The reading of a block that no chart kind claims: empty unless it holds a value or a list of them."""
-    if not isinstance(block, dict):
-        return True
-    return not any(value for key, value in block.items() if key not in ("type", "label", "unit"))
 
 
 class Store:
