@@ -218,6 +218,10 @@ class LineChart(Chart):
                       0, 0)
         plot.setRight(rect.right() - palette.scaled(3, s))
         plot.setBottom(rect.bottom() - palette.scaled(22, s))
+        sparkline = plot.height() < palette.scaled(24, s)  # too low for axes (a small tile): the curve alone
+        if sparkline:
+            plot = QRectF(QPointF(rect.left() + palette.scaled(3, s), rect.top() + legend_height + palette.scaled(2, s)),
+                          QPointF(rect.right() - palette.scaled(3, s), rect.bottom() - palette.scaled(2, s)))
         if plot.width() < 4 or plot.height() < 4:
             return Layout(legend_height, plot, (), (), (), ())
 
@@ -248,6 +252,8 @@ class LineChart(Chart):
                 area.append(QPointF(run.points.last().x(), floor))
                 area.append(QPointF(run.points.first().x(), floor))
                 fill.append(area)
+        if sparkline:
+            return Layout(legend_height, plot, curves, tuple(fill), (), ())
         values_at = value_ticks(low, top, plot.height(), model.unit, tick_height * 0.8)  # labels just apart
         times_at = time_ticks(first, last, plot.width(), model.tz, s)
         return Layout(legend_height, plot, curves, tuple(fill), tuple(Tick(px_y(v), text) for v, text in values_at),

@@ -96,6 +96,16 @@ def test_a_line_chart_lays_out_once_per_block_and_size(panels, qtbot):
     assert chart.layout_for(rect.adjusted(0, 0, -10, 0)) is not single
 
 
+def test_a_line_chart_too_low_for_axes_still_draws_its_curve(panels, qtbot):
+    """A small overview tile (a grown grid at 1280x720) keeps the curve and drops the axes."""
+    chart = CHART_KINDS["line"]()
+    chart.set_block(panels["grid_management"]["blocks"]["events_24h"])
+    drawn(chart, qtbot, size=(220, 58))
+    layout = chart.layout_for(chart.body.rect())
+    assert layout.curves and not layout.value_ticks and not layout.time_ticks
+    assert layout.plot.height() >= 4 and chart.body.rect().contains(layout.plot.toRect())
+
+
 def test_line_ticks_read_in_the_blocks_unit():
     from cockpit.charts.line import time_ticks, value_ticks
     from kernel.clock import CITY_TZ
