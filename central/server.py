@@ -49,7 +49,7 @@ class Settings:
 
 
 def now_text() -> str:
-    return datetime.now(CITY_TZ).isoformat(timespec="seconds")
+    return city_text(datetime.now(CITY_TZ))
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -57,7 +57,7 @@ def stale_after_for(intervals: Mapping[str, float], *, factor: float = 3.0, floo
     return lambda endpoint: max(floor_s, factor * intervals.get(endpoint, DEFAULT_STALE_AFTER_S / factor))
 
 
-def is_empty(payload: Any, block_is_empty: Callable[[Any], bool] | None = None) -> bool:
+def is_empty(payload: Any, block_is_empty: Callable[[Any], bool] = holds_no_items) -> bool:
     """True when the payload holds nothing to show (e.g. a panel whose blocks are all empty).
     Whether a block is empty is for the chart kind that reads it to say (`block_is_empty`)."""
     if payload is None:
@@ -65,7 +65,7 @@ def is_empty(payload: Any, block_is_empty: Callable[[Any], bool] | None = None) 
     if isinstance(payload, list):
         return not payload
     if "blocks" in payload:
-        return all((block_is_empty or holds_no_items)(block) for block in payload["blocks"].values())
+        return all(block_is_empty(block) for block in payload["blocks"].values())
     if "regions" in payload:
         return not payload["regions"] and not payload.get("headline")
     if "warnings" in payload and "cursor" in payload:
