@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from cockpit.core.client import KNOWN_ENDPOINTS, is_known_endpoint
+from cockpit.core.client import KNOWN_ENDPOINTS, ApiError, is_known_endpoint
 from kernel.paths import resource
 
 SCHEMA_VERSION = 1
@@ -105,6 +105,21 @@ class Catalogue:
 
     def by_domain(self, domain: str) -> tuple[PanelSpec, ...]:
         return tuple(panel for panel in self.panels if panel.domain == domain)
+
+    def check_answer(self, endpoint: str, payload: Any) -> None:
+        """Raise ApiError when a panel answer lacks a block that a panel of this catalogue shows: it
+        is refused like a broken answer, so the last good picture stays rather than empty charts."""
+        blocks = payload.get("blocks") if isinstance(payload, dict) else None
+        if not isinstance(blocks, dict):
+            return
+        for panel in self.panels:
+            if panel.endpoint != endpoint:
+                continue
+            needed = [chart.block for chart in panel.charts] + [panel.map_layer or ""]
+            for name in filter(None, needed):
+                if not isinstance(blocks.get(name), dict):
+                    raise ApiError("bad_payload", f"中央接口 {endpoint} 数据格式错误：缺少数据块 “{name}”"
+                                                  f"（专题 “{panel.title}” 需要它）")
 
     def endpoints(self) -> dict[str, float]:
         """Each distinct endpoint with the shortest refresh among its users (one poll serves them all)."""

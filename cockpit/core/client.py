@@ -9,6 +9,7 @@ and never contain the token.
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import re
@@ -34,12 +35,15 @@ from urllib3.exceptions import (
 from urllib3.exceptions import SSLError as Urllib3SSLError
 from urllib3.util.retry import Retry
 
+from kernel.contract import payloads
+
 KNOWN_ENDPOINTS: tuple[str, ...] = ("meta", "situation", "panels/<id>", "warnings", "warnings/<id>",
                                     "open311/services", "open311/requests")
 _PATTERNS = {"panels/": re.compile(r"panels/[a-z0-9_]+"), "warnings/": re.compile(r"warnings/[A-Za-z0-9._~%-]+")}
 _ERROR_KINDS = frozenset({"unreachable", "timeout", "http", "auth", "bad_payload", "tls"})
 USER_AGENT = "nantong-cockpit/0.1"
-MAX_BODY_BYTES = 64 << 20  # the situation map is a few MB; anything near this is a broken server
+MAX_POST_ANSWER_BYTES = 4 << 20  # one warning with its acks
+_CERT_NOT_YET_VALID, _CERT_EXPIRED = 9, 10  # OpenSSL's X509_V_ERR codes
 RETRY_AFTER_SLEEP_CAP_S = 3.0  # longer waits are handed back to the poller instead of blocking a thread
 
 
@@ -59,7 +63,7 @@ def new_session(*, ca_bundle: str | None = None, accept: str = "application/json
     session.verify = ca_bundle or True
     session.trust_env = False
     session.headers.update({"User-Agent": user_agent, "Accept": accept})
-    adapter = HTTPAdapter(max_retries=retry or default_retry(), pool_connections=4, pool_maxsize=8)
+    adapter = HTTPAdapter(max_retries=retry or default_retry(), pool_connections=4, pool_maxsize=24)  # every endpoint polls at once at start
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -91,6 +95,7 @@ class FetchResult:
     etag: str | None
     server_date: datetime | None  # the HTTP Date header (the server's real clock), in UTC
     elapsed_s: float
+    digest: str | None = None  # of the body: an unchanged answer is not written to the cache again
 
 
 class ApiError(Exception):
@@ -178,7 +183,8 @@ class ApiClient:
         if etag:
             headers["If-None-Match"] = etag
         started = time.monotonic()
-        response, content = self._send("GET", self.url_for(endpoint), endpoint, headers=headers, params=params)
+        response, content = self._send("GET", self.url_for(endpoint), endpoint, payloads.max_bytes(endpoint),
+                                       headers=headers, params=params)
         server_date = http_date(response.headers.get("Date"))
         if response.status_code == 304:
             return FetchResult(endpoint, 304, None, response.headers.get("ETag") or etag, server_date,
@@ -187,7 +193,7 @@ class ApiClient:
         payload = _json_body(content, endpoint)
         check_payload(endpoint, payload)
         return FetchResult(endpoint, 200, payload, response.headers.get("ETag"), server_date,
-                           time.monotonic() - started)
+                           time.monotonic() - started, hashlib.blake2b(content, digest_size=16).hexdigest())
 
     def post_json(self, path: str, body: dict, *, token: str | None = None) -> dict:
         """POST JSON to `path` under /api/v1/ (e.g. "warnings/W000042/ack"); a leading "/" means from the
@@ -195,7 +201,7 @@ class ApiClient:
         url = f"{self.base_url}{path}" if path.startswith("/") else f"{self.base_url}/api/v1/{path}"
         name = path.lstrip("/")
         headers = self._auth_headers(token or self._token)
-        response, content = self._send("POST", url, name, headers=headers, json=body)
+        response, content = self._send("POST", url, name, MAX_POST_ANSWER_BYTES, headers=headers, json=body)
         self._raise_for_status(response, content, name)
         payload = _json_body(content, name)
         if not isinstance(payload, dict):
@@ -215,13 +221,15 @@ class ApiClient:
     def _auth_headers(token: str | None) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}"} if token else {}
 
-    def _send(self, method: str, url: str, name: str, **kwargs: Any) -> tuple[requests.Response, bytes]:
-        """The response and its body, read up to MAX_BODY_BYTES (a runaway server cannot fill the memory)."""
+    def _send(self, method: str, url: str, name: str, limit: int, **kwargs: Any
+              ) -> tuple[requests.Response, bytes]:
+        """The response and its body, read up to `limit` bytes (what the contract lets this endpoint
+        answer: a runaway server cannot fill the memory, nor the cache)."""
         try:
             with self._session.request(method, url, timeout=self.timeout, stream=True, **kwargs) as response:
-                return response, capped_body(response, MAX_BODY_BYTES)
+                return response, capped_body(response, limit)
         except BodyTooLarge:
-            raise ApiError("bad_payload", f"中央接口 {name} 的回答超过 {MAX_BODY_BYTES >> 20} MB，未读取") from None
+            raise ApiError("bad_payload", f"中央接口 {name} 数据格式错误：回答超过 {_size(limit)}，未读取") from None
         except requests.RequestException as exc:
             raise self._transport_error(exc, name) from None
 
@@ -234,6 +242,11 @@ class ApiClient:
 
         if unverified := found(ssl.SSLCertVerificationError):
             reason = getattr(unverified, "verify_message", "") or _short(unverified)
+            code = getattr(unverified, "verify_code", None)
+            if code in (_CERT_EXPIRED, _CERT_NOT_YET_VALID):  # a CA bundle would not help: dates are wrong
+                which = "已过期" if code == _CERT_EXPIRED else "尚未生效"
+                return ApiError("tls", f"无法安全连接中央接口（{where}）：服务器证书{which}（{reason}；"
+                                       "请检查本机时钟，或请服务器管理员更换证书）")
             return ApiError("tls", f"无法安全连接中央接口（{where}）：服务器证书未通过校验（{reason}；"
                                    "私有 CA 请用 --ca-bundle 指定）")
         if found(requests.exceptions.SSLError, Urllib3SSLError, ssl.SSLError):
@@ -246,6 +259,8 @@ class ApiClient:
             return ApiError("unreachable", f"无法连接中央接口（{where}）：找不到该主机名")
         if found(ConnectionRefusedError):
             return ApiError("unreachable", f"无法连接中央接口（{where}）：连接被拒绝")
+        if found(http.client.RemoteDisconnected):  # a BadStatusLine too, but the server said nothing at all
+            return ApiError("unreachable", f"中央接口（{where}）未作回答就关闭了连接（可能正在重启或过载）")
         if found(http.client.BadStatusLine, http.client.HTTPException):
             return ApiError("unreachable", f"{where} 的回答不是 HTTP（地址或端口是否写错？）")
         if found(ProtocolError, ConnectionResetError):
@@ -272,45 +287,27 @@ class ApiClient:
                        status=status)
 
 
-# What each endpoint's payload must at least hold (the contract promises more; the views check the rest).
-_REQUIRED_FIELDS: dict[str, tuple[tuple[str, type], ...]] = {
-    "meta": (("api_version", str), ("domains", list), ("panels", list)),
-    "situation": (("as_of", str), ("headline", list), ("figures", list), ("regions", list),
-                  ("events", list), ("warnings", list)),
-    "panel": (("id", str), ("as_of", str), ("blocks", dict)),
-    "warnings": (("warnings", list), ("cursor", str)),
-    "warning": (("id", str),),
-}
-_TYPE_WORDS = {str: "文本", list: "列表", dict: "对象"}
-
-
 def check_payload(endpoint: str, payload: Any) -> None:
-    """Raise ApiError bad_payload when the payload lacks what the contract promises."""
-    if endpoint.startswith("open311/"):
-        if not isinstance(payload, list):
-            raise ApiError("bad_payload", f"中央接口 {endpoint} 的数据格式不对：应为列表")
-        return
-    if not isinstance(payload, dict):
-        raise ApiError("bad_payload", f"中央接口 {endpoint} 的数据格式不对：应为 JSON 对象")
-    kind = "panel" if endpoint.startswith("panels/") else "warning" if endpoint.startswith("warnings/") else endpoint
-    for name, expected in _REQUIRED_FIELDS.get(kind, ()):
-        if name not in payload:
-            raise ApiError("bad_payload", f"中央接口 {endpoint} 的数据缺少字段 {name}")
-        if not isinstance(payload[name], expected):
-            raise ApiError("bad_payload",
-                           f"中央接口 {endpoint} 的字段 {name} 应为{_TYPE_WORDS[expected]}")
-    if kind == "panel" and payload["id"] != endpoint.removeprefix("panels/"):
-        raise ApiError("bad_payload", f"中央接口 {endpoint} 回答了另一个专题（{payload['id']}）")
+    """Raise ApiError bad_payload, naming the field, when the payload breaks the contract."""
+    try:
+        payloads.check(endpoint, payload)
+    except payloads.ContractError as exc:
+        raise ApiError("bad_payload", f"中央接口 {endpoint} 数据格式错误：{exc}") from None
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} 不是 JSON 数值")  # Python's parser would take NaN and Infinity
 
 
 def _json_body(content: bytes, name: str) -> Any:
     if not content:
-        raise ApiError("bad_payload", f"中央接口 {name} 的回答是空的")
+        raise ApiError("bad_payload", f"中央接口 {name} 数据格式错误：回答是空的")
     try:
-        return json.loads(content)
-    except (ValueError, UnicodeDecodeError) as exc:
+        return json.loads(content, parse_constant=_refuse_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         snippet = content[:60].decode("utf-8", "replace")
-        raise ApiError("bad_payload", f"中央接口 {name} 的回答不是有效的 JSON（{exc}；开头：{snippet!r}）") from None
+        raise ApiError("bad_payload",
+                       f"中央接口 {name} 数据格式错误：回答不是有效的 JSON（{exc}；开头：{snippet!r}）") from None
 
 
 def _server_message(content: bytes) -> str:
@@ -363,6 +360,12 @@ def _causes(exc: BaseException) -> list[BaseException]:
 def _short(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text if len(text) <= 160 else text[:157] + "…"
+
+
+def _size(limit: int) -> str:
+    if limit >= 1 << 20:
+        return f"{limit >> 20} MB"
+    return f"{limit >> 10} KB" if limit >= 1 << 10 else f"{limit} 字节"
 
 
 def _seconds(value: float | None) -> str:

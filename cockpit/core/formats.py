@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import math
 
+from kernel.contract import MAX_FIGURE
+
 MISSING = "—"
+OUT_OF_RANGE = "数值超限"  # a figure past anything a city has: said, never printed as 300 digits
 _MONEY_UNITS = ("亿元", "万元", "元")  # already scaled by the source: keep them as they are
 _SCALES = ((1e12, "万亿"), (1e8, "亿"), (1e4, "万"))
 
@@ -13,6 +16,8 @@ def format_value(value: float | None, unit: str = "") -> str:
     """12345 "件" -> "1.23万件"; 3.04e10 "条" -> "304亿条"; 0.9685 "%" -> "96.85%"; None -> "—"."""
     if value is None or isinstance(value, bool) or not math.isfinite(value):
         return MISSING
+    if abs(value) > MAX_FIGURE * (100 if unit == "%" else 1):
+        return OUT_OF_RANGE
     if unit == "%":  # the contract sends percentages as fractions
         return f"{_trim(value * 100, 2)}%"
     if unit in _MONEY_UNITS:
@@ -29,6 +34,19 @@ def format_age(seconds: float) -> str:
         if seconds >= size:
             return f"{int(seconds // size)}{word}前"
     return f"{int(seconds)}秒前"
+
+
+def format_duration(seconds: float) -> str:
+    """A span in its largest whole unit and the next: "24 小时", "1 天 2 小时", "5 分钟", "30 秒"."""
+    seconds = int(round(abs(seconds)))
+    parts = []
+    for size, word in ((86400, "天"), (3600, "小时"), (60, "分钟"), (1, "秒")):
+        if seconds >= size or (size == 1 and not parts):
+            parts.append(f"{seconds // size} {word}")
+            seconds %= size
+        if len(parts) == 2 or (parts and not seconds):
+            break
+    return " ".join(parts)
 
 
 def _scaled(value: float) -> str:

@@ -81,14 +81,14 @@ def test_garbage_instead_of_http():
 def test_bad_json_and_wrong_shape_are_bad_payloads():
     api = LocalApi({
         "/api/v1/meta": lambda request: (200, {"Content-Type": "application/json"}, b"{not json"),
-        "/api/v1/situation": lambda request: json_reply({"as_of": "x", "headline": []}),
+        "/api/v1/situation": lambda request: json_reply({"as_of": "2026-11-24T20:15:00+08:00", "headline": []}),
         "/api/v1/panels/economy": lambda request: json_reply(PANEL),
     })
     with api.running(), ApiClient(api.url, timeout=FAST) as client:
-        with pytest.raises(ApiError, match="meta 的回答不是有效的 JSON") as caught:
+        with pytest.raises(ApiError, match="meta 数据格式错误：回答不是有效的 JSON") as caught:
             client.fetch("meta")
         assert caught.value.kind == "bad_payload"
-        with pytest.raises(ApiError, match="situation 的数据缺少字段 figures"):
+        with pytest.raises(ApiError, match="situation 数据格式错误：figures：缺少此字段"):
             client.fetch("situation")
         with pytest.raises(ApiError, match="回答了另一个专题（hazchem）"):
             client.fetch("panels/economy")
@@ -167,18 +167,40 @@ def test_a_private_ca_is_trusted_only_when_given():
             assert client.fetch("panels/hazchem").payload == PANEL
 
 
+def test_an_expired_certificate_says_so_and_does_not_blame_the_ca_bundle():
+    api = LocalApi({"/api/v1/panels/hazchem": lambda request: json_reply(PANEL)})
+    with api.running(tls=(TLS / "expired.pem", TLS / "expired.key")), \
+            ApiClient(api.url, ca_bundle=str(TLS / "expired.pem"), timeout=FAST) as client, \
+            pytest.raises(ApiError) as caught:
+        client.fetch("panels/hazchem")
+    assert caught.value.kind == "tls"
+    assert "服务器证书已过期" in caught.value.message and "本机时钟" in caught.value.message
+    assert "--ca-bundle" not in caught.value.message
+
+
 def test_a_runaway_body_is_refused(monkeypatch):
-    monkeypatch.setattr("cockpit.core.client.MAX_BODY_BYTES", 1000)
+    monkeypatch.setattr("cockpit.core.client.payloads.max_bytes", lambda endpoint: 1000)
     big = json_reply({"api_version": "1", "domains": ["x" * 2000], "panels": []})
     chunked_reply = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"".join(
         b"400\r\n" + b" " * 1024 + b"\r\n" for _ in range(4)) + b"0\r\n\r\n"
     api = LocalApi({"/api/v1/meta": lambda request: big})
-    with api.running(), ApiClient(api.url, timeout=FAST) as client, pytest.raises(ApiError, match="超过 0 MB"):
+    with api.running(), ApiClient(api.url, timeout=FAST) as client, pytest.raises(ApiError, match="超过 1000 字节"):
         client.fetch("meta")  # too big by its Content-Length
     with raw_server(chunked_reply) as url, ApiClient(url, timeout=FAST) as client, \
-            pytest.raises(ApiError, match="meta 的回答超过") as caught:
+            pytest.raises(ApiError, match="meta 数据格式错误：回答超过") as caught:
         client.fetch("meta")  # too big while reading: no length announced
     assert caught.value.kind == "bad_payload"
+
+
+def test_each_endpoint_refuses_what_no_answer_of_its_kind_could_be():
+    """A panel is tens of KB: 3 MB is a broken server, refused unread, not cached, not parsed."""
+    huge = json_reply(dict(PANEL, title="x" * (3 << 20)))
+    api = LocalApi({"/api/v1/panels/hazchem": lambda request: huge, "/api/v1/situation": lambda request: huge})
+    with api.running(), ApiClient(api.url, timeout=FAST) as client:
+        with pytest.raises(ApiError, match="panels/hazchem 数据格式错误：回答超过 2 MB，未读取"):
+            client.fetch("panels/hazchem")
+        with pytest.raises(ApiError, match="situation 数据格式错误：.*缺少此字段"):
+            client.fetch("situation")  # the map's cap is larger (8 MB): read, then refused by the contract
 
 
 def test_unknown_endpoint_is_a_programming_error():
@@ -188,8 +210,8 @@ def test_unknown_endpoint_is_a_programming_error():
 
 def test_check_payload_of_lists_and_warnings():
     check_payload("open311/requests", [])
-    check_payload("warnings", {"warnings": [], "cursor": "abc", "server_time": "x"})
-    with pytest.raises(ApiError, match="应为列表"):
+    check_payload("warnings", {"warnings": [], "cursor": "abc", "server_time": "2026-11-24T20:15:00+08:00"})
+    with pytest.raises(ApiError, match="数据格式错误：应为列表"):
         check_payload("open311/requests", {"requests": []})
-    with pytest.raises(ApiError, match="字段 cursor 应为文本"):
+    with pytest.raises(ApiError, match="数据格式错误：cursor：应为文本"):
         check_payload("warnings", {"warnings": [], "cursor": 5})

@@ -6,6 +6,7 @@ from typing import Any
 
 BLOCK_TYPES = ("kpis", "series", "ranking", "shares", "gauge", "funnel", "table", "points")
 MAX_TABLE_ROWS = 50  # a table block never has more rows
+MAX_FIGURE = 1e15  # no figure of a city is larger; beyond it a number is a fault, not data
 
 
 def holds_no_items(block: Any) -> bool:
