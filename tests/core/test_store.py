@@ -1,4 +1,4 @@
-"""Store semantics: errors keep the last good payload, 304 refreshes, ages on the server's clock."""
+"""Store semantics: errors keep the last good payload, 304 refreshes, ages from arrival."""
 
 from __future__ import annotations
 
@@ -70,22 +70,47 @@ def test_empty_payloads():
     assert not is_empty({"id": "x", "as_of": "x", "blocks": {"s": {"type": "series", "lines": [{"values": []}]}}})
 
 
-def test_ages_and_staleness_use_the_server_clock():
+class FakeMonotonic:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_ages_run_from_arrival_whatever_the_server_dates_say(monkeypatch):
+    """A server Date off by hours, or jumping between back ends, neither ages nor freshens data:
+    staleness counts the seconds since the answer arrived."""
+    monotonic = FakeMonotonic()
+    monkeypatch.setattr("cockpit.core.store.time.monotonic", monotonic)
     store = Store(stale_after=stale_after_for({"panels/hazchem": 15.0}, factor=3, floor_s=30))
     server_date = datetime.now(UTC) - timedelta(hours=3)  # the server's clock is three hours behind ours
     store.put_fetch(fetched(PANEL, server_date))
     store.put_fetch(fetched(PANEL, server_date, endpoint="panels/other"))
     now = store.server_now()
-    assert abs((now - server_date).total_seconds()) < 1.0
-    assert store.get("panels/hazchem").age_s(now) < 1.0
-    store.refresh_states()
-    assert store.get("panels/hazchem").state == State.OK
-    later = server_date + timedelta(seconds=50)  # another answer says 50 s have passed on the server
+    assert abs((now - server_date).total_seconds()) < 1.0  # the estimate follows the server's Date
+    later = server_date + timedelta(days=1)  # another answer claims a day has passed on the server
     store.put_fetch(fetched({"as_of": "x", "headline": [{"id": "a"}], "regions": []}, later, endpoint="situation"))
     store.refresh_states()
+    assert store.get("panels/hazchem").state == State.OK
+    assert store.get("panels/hazchem").age_s(store.server_now()) == 0.0
+    monotonic.now += 50  # 50 s pass here
+    store.refresh_states()
     entry = store.get("panels/hazchem")
+    assert entry.age_s(store.server_now()) == 50.0
     assert (entry.state, entry.error, entry.payload) == (State.STALE, None, PANEL)  # 50 s > 3 x 15 s
     assert store.get("panels/other").state == State.OK  # unknown intervals: stale after 120 s
+
+
+def test_a_data_time_ahead_of_the_servers_clock_is_flagged():
+    store = Store()
+    store.put_fetch(fetched(PANEL, datetime(2026, 11, 24, 12, 0, tzinfo=UTC)))  # as_of 20:00+08 = 12:00 UTC
+    assert store.get("panels/hazchem").time_problem is None
+    store.put_fetch(fetched(PANEL, datetime(2026, 11, 23, 12, 0, tzinfo=UTC)))  # the data claims tomorrow
+    assert store.get("panels/hazchem").time_problem == "数据时间超前服务器时钟 1 天，不可信"
+    ahead = Store(data_now=lambda: datetime(2026, 11, 24, 11, 59, tzinfo=UTC))  # a stated (simulated) clock
+    ahead.put_fetch(fetched(PANEL, datetime(2026, 11, 23, 12, 0, tzinfo=UTC)))
+    assert ahead.get("panels/hazchem").time_problem is None
 
 
 def test_server_now_moves_with_the_monotonic_clock():
@@ -135,3 +160,21 @@ def test_a_broken_subscriber_does_not_starve_the_others(caplog):
     unsubscribe()  # twice is harmless
     store.put_error("panels/hazchem", DOWN)
     assert seen == ["panels/hazchem"] and "a store subscriber failed" in caplog.text
+
+
+def test_an_unchanged_body_is_not_written_to_the_cache_again(tmp_path):
+    """A server without ETags sends the same answer every poll: only its time moves on disk."""
+    saved: list[str] = []
+
+    class CountingCache(DiskCache):
+        def save(self, endpoint, payload, etag, server_time):
+            saved.append(endpoint)
+            super().save(endpoint, payload, etag, server_time)
+
+    cache = CountingCache(tmp_path / "cache.sqlite", "http://a")
+    store = Store(cache)
+    for n in range(3):
+        store.save_to_cache(FetchResult("panels/hazchem", 200, PANEL, None, T0 + timedelta(seconds=n), 0.01, "d1"))
+    store.save_to_cache(FetchResult("panels/hazchem", 200, EMPTY_PANEL, None, T0, 0.01, "d2"))
+    assert saved == ["panels/hazchem", "panels/hazchem"]
+    cache.close()

@@ -146,3 +146,34 @@ def test_a_cursor_the_server_cannot_read_restarts_the_feed_without_repeats(centr
 
     asyncio.run(scenario())
     inbox.close()
+
+
+def test_an_ack_made_while_the_server_was_away_goes_the_moment_it_is_back(central_server, tmp_path):
+    """After a restart of the cockpit, or an outage, a waiting acknowledgement does not wait out a
+    retry interval: the first answer from the server sends it."""
+    inbox = Inbox(tmp_path / "warnings.sqlite")
+    first = WarningService(inbox, central=CentralFeed(central_server.url, wait_s=5))
+    warning_id = publish(central_server.url, 1)
+
+    async def receive_then_ack_while_away() -> None:
+        first.start()
+        await until(lambda: inbox.find(warning_id), 20, "the published warning")
+        await first.stop()
+        first.central.set_base_url("http://127.0.0.1:9")  # the server is away when the leader confirms
+        assert first.acknowledge(inbox.find(warning_id).local_id, "张三", "desk-1") is not None
+
+    async def restarted() -> float:
+        service = WarningService(inbox, central=CentralFeed(central_server.url, wait_s=5), ack_retry_s=60)
+        started = time.monotonic()
+        service.start()
+        await until(lambda: not inbox.pending_acks(), 10, "the waiting acknowledgement to be sent")
+        await service.stop()
+        return time.monotonic() - started
+
+    asyncio.run(receive_then_ack_while_away())
+    assert inbox.pending_acks()
+    took = asyncio.run(restarted())
+    assert took < 5  # not the 60 s retry interval
+    acks = requests.get(f"{central_server.url}/api/v1/warnings/{warning_id}", timeout=5).json()["acks"]
+    assert [ack["by"] for ack in acks] == ["张三"]
+    inbox.close()

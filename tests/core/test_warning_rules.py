@@ -148,6 +148,10 @@ def test_server_clock_follows_the_feed_stated_clock_and_rate():
     assert clock.now(local + timedelta(seconds=10)) == sim_now + timedelta(minutes=10)
     clock.observe(http_date, local)  # a source without a stated clock: HTTP Date at real rate
     assert clock.now(local + timedelta(seconds=10)) == http_date + timedelta(seconds=10)
+    for n in range(4):  # then a back end whose clock is a day ahead answers now and then
+        clock.observe(http_date + timedelta(days=1, seconds=n), local + timedelta(seconds=n))
+        clock.observe(http_date + timedelta(seconds=n), local + timedelta(seconds=n))
+    assert clock.now(local + timedelta(seconds=10)) == http_date + timedelta(seconds=10)
 
 
 def test_only_urgent_levels_pop_up_by_default_and_the_threshold_is_a_setting():

@@ -48,12 +48,14 @@ class WarningService:
         self._executor = DaemonThreadExecutor("warnings-io")
         self._tasks: list[asyncio.Task] = []
         self._ack_kick: asyncio.Event | None = None
+        self._central_wake: asyncio.Event | None = None
 
     # ------------------------------------------------------------ lifecycle
 
     def start(self) -> None:
         """Start the loops on the running event loop (call from the loop's thread)."""
         self._ack_kick = asyncio.Event()
+        self._central_wake = asyncio.Event()
         if self.central is not None:
             self._start_central_loops()
         self._tasks += [asyncio.ensure_future(self._feed_loop(feed)) for feed in self.feeds]
@@ -85,6 +87,15 @@ class WarningService:
         """The central API moved (e.g. the embedded server restarted on another port)."""
         if self.central is not None:
             self.central.set_base_url(base_url)
+        self.wake()
+
+    def wake(self) -> None:
+        """The central API is back (a panel got through, or it was restarted): retry the feed and
+        send the waiting acknowledgements now, not at the end of a backoff."""
+        if self._central_wake is not None:
+            self._central_wake.set()
+        if self._ack_kick is not None:
+            self._ack_kick.set()
 
     # ------------------------------------------------------------ what the views call
 
@@ -183,20 +194,32 @@ class WarningService:
             try:
                 # Catch up at once after a start or an outage; then wait on the server (long poll).
                 changes = await self.poll_central_once(None if self.caught_up else 0)
+                recovered = bool(self.last_error)  # what was acknowledged while it was away goes now
                 backoff, self.last_error, self.caught_up = 1.0, "", True
-                if any(c.event == "received" for c in changes) and self.inbox.pending_acks():
+                if (recovered or any(c.event == "received" for c in changes)) and self.inbox.pending_acks():
                     self._ack_kick.set()
             except ApiError as exc:
                 self.last_error, self.caught_up = str(exc), False
                 log.warning("warnings feed: %s (trying again in %.0f s)", exc, exc.retry_after_s or backoff)
-                await asyncio.sleep(exc.retry_after_s or backoff)
+                await self._pause(exc.retry_after_s or backoff, wakeable=exc.retry_after_s is None)
                 backoff = min(backoff * 2, self.max_backoff_s)
             except Exception:  # never let one bad answer end the warning feed
                 log.exception("warnings feed: unexpected failure")
-                await asyncio.sleep(backoff)
+                await self._pause(backoff)
                 backoff = min(backoff * 2, self.max_backoff_s)
 
+    async def _pause(self, seconds: float, *, wakeable: bool = True) -> None:
+        """Wait out a backoff, unless `wake` says the server is back (a Retry-After is kept to)."""
+        self._central_wake.clear()
+        if not wakeable:
+            await asyncio.sleep(seconds)
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._central_wake.wait(), seconds)
+
     async def _ack_loop(self) -> None:
+        if self.inbox.pending_acks():  # acknowledged before a restart: send at once, not in ack_retry_s
+            self._ack_kick.set()
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._ack_kick.wait(), self.ack_retry_s)
