@@ -7,18 +7,22 @@ the panel carries on.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from cockpit.charts import palette
+from cockpit.charts.painting import painting
 from cockpit.core.formats import format_value
 
 EMPTY_TEXT = "暂无数据"
+PAINT_FAILED = "无法显示：此数据无法绘制"
+log = logging.getLogger(__name__)
 _NOTHING = object()  # no block shown yet (None is a block: "no data")
 
 
@@ -182,12 +186,15 @@ class Canvas(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
-        painter = QPainter(self)
-        painter.fillRect(event.rect(), self.ground)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        self.chart.paint(painter, self.rect())
-        painter.end()
+        try:
+            with painting(self) as painter:
+                painter.fillRect(event.rect(), self.ground)
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+                painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+                self.chart.paint(painter, self.rect())
+        except Exception:  # a bug in a chart: its painter is ended, the chart says so, the wall goes on
+            log.exception("the %s chart could not paint its block", self.chart.kind)
+            QTimer.singleShot(0, self.chart, lambda: self.chart.show_problem(PAINT_FAILED))
 
 
 # -- parsing helpers ------------------------------------------------------

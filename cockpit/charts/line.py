@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 import numpy as np
 from pyqtgraph.functions import arrayToQPolygonF as array_to_polygon
@@ -59,6 +59,9 @@ class Layout:
     time_ticks: tuple[Tick, ...]
 
 
+_EPOCH_RANGE = (datetime(1, 1, 2, tzinfo=UTC).timestamp(), datetime(9999, 12, 30, tzinfo=UTC).timestamp())
+
+
 def time_ticks(first: float, last: float, width: float, tz: tzinfo, scale: float) -> list[tuple[float, str]]:
     """Round local times (whole hours, days, weeks, months), about one per 60 px."""
     span = last - first
@@ -69,8 +72,11 @@ def time_ticks(first: float, last: float, width: float, tz: tzinfo, scale: float
     offset = tz.utcoffset(None).total_seconds() if tz.utcoffset(None) else 0.0
     start = math.ceil((first + offset) / step) * step - offset
     pattern = "%H:%M" if span <= 2 * DAY else "%m-%d" if span <= 200 * DAY else "%Y-%m"
-    return [(value, datetime.fromtimestamp(value, tz).strftime(pattern))
-            for value in np.arange(start, last + 1e-6, step).tolist()]
+    values = np.arange(start, last + 1e-6, step)
+    if values.size > 1000:  # a series over centuries: steps of years are not in TIME_STEPS, draw no ticks
+        return []
+    return [(value, datetime.fromtimestamp(value, tz).strftime(pattern)) for value in values.tolist()
+            if _EPOCH_RANGE[0] <= value <= _EPOCH_RANGE[1]]
 
 
 def value_ticks(low: float, high: float, height: float, unit: str, gap: float) -> list[tuple[float, str]]:
@@ -80,6 +86,8 @@ def value_ticks(low: float, high: float, height: float, unit: str, gap: float) -
     if span <= 0 or height <= 0:
         return []
     rough = max(span * gap / height, span / 6)
+    if not 0 < rough < math.inf:
+        return []
     power = 10.0 ** math.floor(math.log10(rough))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= rough * (1 - 1e-9))
     values = [index * step for index in range(math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9) + 1)]
@@ -229,8 +237,8 @@ class LineChart(Chart):
         values = values[np.isfinite(values)]
         low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
         low = min(low, 0.0)  # counts and rates start at zero: a flat line of zeros sits on the floor
-        if high <= low:
-            high = low + (1.0 if model.unit != "%" else 0.01)
+        if high - low <= max(abs(low), abs(high)) * 1e-9 or high - low < 1e-12:  # flat, to float precision
+            high = low + max(abs(low) * 0.1, 1.0 if model.unit != "%" else 0.01)
         top = high + (high - low) * 0.08
         first, last = float(model.x.min()), float(model.x.max())
         margin = (last - first) * 0.02 or 1.0

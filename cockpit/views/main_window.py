@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
@@ -324,11 +325,11 @@ class MainWindow(QMainWindow):
         self.store.refresh_states()
         self.flush(complete)
         now = self.store.server_now()
-        self.header.clock.setText(now.astimezone(CITY_TZ).strftime("%Y-%m-%d  %H:%M:%S"))
+        # The city's time from this machine's clock: a server whose clock is off never moves it.
+        self.header.clock.setText(datetime.now(CITY_TZ).strftime("%Y-%m-%d  %H:%M:%S"))
         for views in self._views.values():
             for view in views:
-                if isinstance(view, PanelView):
-                    view.refresh_age(now)
+                view.refresh_age(now)
         self._show_connection()
 
     def flush(self, complete: bool = True) -> None:
@@ -344,22 +345,29 @@ class MainWindow(QMainWindow):
                 self.header.as_of.setText(f"态势数据时间 {short_time(entry.as_of)}")
             if not complete:
                 if self._pending:
-                    QTimer.singleShot(0, lambda: self.flush(complete=False))
+                    QTimer.singleShot(0, self, lambda: self.flush(complete=False))  # dropped with the window
                 return
 
     def _show_connection(self) -> None:
         wanted = set(self._views)
         entries = [self.store.get(endpoint) for endpoint in sorted(wanted)]
         failing = [e for e in entries if e.state in (State.ERROR, State.STALE)]
+        clock = self.store.clock.problem()
         if not failing and any(e.state in (State.OK, State.EMPTY) for e in entries):
             short = self.source.split()[0] if self.source else ""  # the address goes in the tooltip
-            self.header.set_connection(True, f"● 已连接 {short}".rstrip(), self.source)
+            if clock:
+                self.header.set_connection(False, f"● 已连接 · {clock}", f"{self.source}\n{clock}（数据时效不受影响）")
+            else:
+                self.header.set_connection(True, f"● 已连接 {short}".rstrip(), self.source)
             self.fatal.hide()
         elif not failing:
             self.header.set_connection(True, "● 连接中…")
         else:
             reasons = sorted({e.error for e in failing if e.error})
-            self.header.set_connection(False, f"● 连接异常：{len(failing)} 项数据未更新", "\n".join(reasons))
+            refused = [e.error_kind == "bad_payload" for e in failing if e.error]
+            what = "数据异常" if refused and all(refused) else "连接异常"  # bad answers, or no answers
+            self.header.set_connection(False, f"● {what}：{len(failing)} 项数据未更新",
+                                       "\n".join(reasons + ([clock] if clock else [])))
             if all(e.payload is None for e in entries) and all(e.state is State.ERROR for e in entries):
                 self.show_fatal(f"中央接口 {self.source} 无法访问，也没有缓存的数据可显示。"
                                 f"{reasons[0] if reasons else ''}　恢复后将自动刷新。")

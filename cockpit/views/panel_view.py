@@ -18,37 +18,21 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLay
 
 from cockpit.charts import CHART_KINDS, Chart
 from cockpit.core.catalogue import PanelSpec
-from cockpit.core.formats import format_age
 from cockpit.core.store import Entry, State
 from cockpit.views.map import NantongMap
-from cockpit.views.widgets import STATE_COLOURS, SteadyLabel, loosen, short_time, show_badge
+from cockpit.views.widgets import (
+    STATE_COLOURS,
+    LinesLabel,
+    SteadyLabel,
+    fixed_by_the_grid,
+    loosen,
+    show_as_of,
+    show_badge,
+    stale_banner,
+)
 
 MODES = ("tile", "domain", "full")
 log = logging.getLogger(__name__)
-
-
-class LinesLabel(QLabel):
-    """A label whose lines are cut to its width with "…" (full text in the tooltip): never taller than its lines."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.full_text = ""
-        loosen(self)
-
-    def set_lines(self, text: str) -> None:
-        self.full_text = text
-        self.setToolTip(text)
-        self._fit()
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        super().resizeEvent(event)
-        self._fit()
-
-    def _fit(self) -> None:
-        room = max(0, self.contentsRect().width() - 2 * self.margin())
-        metrics = self.fontMetrics()
-        self.setText("\n".join(metrics.elidedText(line, Qt.TextElideMode.ElideRight, room)
-                               for line in self.full_text.split("\n")))
 
 
 class PanelView(QFrame):
@@ -65,6 +49,7 @@ class PanelView(QFrame):
         self.entry: Entry | None = None
         self.setObjectName("panel")
         self.setProperty("mode", mode)
+        fixed_by_the_grid(self)
         if mode == "tile":
             self.setCursor(Qt.CursorShape.PointingHandCursor)
             self.setToolTip(f"{spec.title}：点击查看全屏")
@@ -75,6 +60,9 @@ class PanelView(QFrame):
                 chart.set_max_items(chart_spec.tile_items)
         self._build()
         self.set_entry(None)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+        return False  # the grid gives its cell's height; a word-wrapped text inside must not ask for more
 
     # -- building ---------------------------------------------------------
     def _build(self) -> None:
@@ -144,8 +132,7 @@ class PanelView(QFrame):
                 self.state_message.setStyleSheet(f"color: {colour};")
         show_badge(self.badge, state)
         pattern = "%H:%M" if self.mode == "tile" else "数据时间 %m-%d %H:%M"  # a tile has room for the time only
-        self.as_of.setText(short_time(entry.as_of, pattern) if entry and entry.as_of else "")
-        self.as_of.setToolTip(f"数据时间 {entry.as_of}" if entry and entry.as_of else "")
+        show_as_of(self.as_of, entry, pattern)
         self.refresh_age(server_now)
 
     def refresh_age(self, server_now: datetime | None) -> None:
@@ -155,15 +142,7 @@ class PanelView(QFrame):
         if self.property("state") != ("stale" if stale else ""):
             self.setProperty("state", "stale" if stale else "")
             self.style().polish(self)
-        if not stale:
-            self.banner.hide()
-            return
-        age = entry.age_s(server_now) if server_now is not None else None
-        when = f"{format_age(age)}（服务器时钟）" if age is not None else "更新时间未知"
-        source = "离线缓存 · " if entry.from_cache else ""
-        reason = f"\n{entry.error}" if entry.error else ""
-        self.banner.set_lines(f"⚠ 数据过期：{source}{when}{reason}")
-        self.banner.show()
+        stale_banner(self.banner, entry if stale else None, server_now)
 
     def set_scale(self, scale: float) -> None:
         for _block, chart in self.charts:

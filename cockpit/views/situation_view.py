@@ -16,7 +16,15 @@ from cockpit.charts.kpi import KpiTiles
 from cockpit.core.formats import format_value
 from cockpit.core.store import Entry, State
 from cockpit.views.map import NantongMap
-from cockpit.views.widgets import SteadyLabel, loosen, short_time, show_badge
+from cockpit.views.widgets import (
+    LinesLabel,
+    SteadyLabel,
+    fixed_by_the_grid,
+    loosen,
+    show_as_of,
+    show_badge,
+    stale_banner,
+)
 from kernel import geo
 
 log = logging.getLogger(__name__)
@@ -47,6 +55,7 @@ class SituationView(QFrame):
     def __init__(self, map_widget: NantongMap, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mapFrame")
+        fixed_by_the_grid(self)
         self.map = map_widget
         self.entry: Entry | None = None
         self.figure_id = DEFAULT_FIGURE
@@ -58,6 +67,10 @@ class SituationView(QFrame):
         self.as_of.setObjectName("asOf")
         self.badge = QLabel(self)
         self.badge.setObjectName("stateBadge")
+        self.banner = LinesLabel(self)
+        self.banner.setObjectName("banner")
+        self.banner.setProperty("level", "stale")
+        self.banner.hide()
         self.headline = KpiTiles(self)
         self.chooser = QComboBox(self)
         self.chooser.setObjectName("figureChooser")
@@ -92,6 +105,7 @@ class SituationView(QFrame):
         layout.setContentsMargins(10, 6, 10, 6)
         layout.setSpacing(6)
         layout.addLayout(top)
+        layout.addWidget(self.banner)
         layout.addWidget(self.headline, 2)
         layout.addLayout(controls)
         layout.addWidget(self.map, 9)
@@ -104,12 +118,16 @@ class SituationView(QFrame):
         self.map.region_clicked.connect(self._region_clicked)
         self.map.drill_changed.connect(self._drill_changed)
 
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+        return False  # the grid gives its cell's height; a word-wrapped text inside must not ask for more
+
     # -- what the window calls ---------------------------------------------
     def set_entry(self, entry: Entry | None, server_now: datetime | None = None) -> None:
         self.entry = entry
         state = entry.state if entry is not None else State.LOADING
         show_badge(self.badge, state)
-        self.as_of.setText(f"数据时间 {short_time(entry.as_of)}" if entry and entry.as_of else "")
+        show_as_of(self.as_of, entry, "数据时间 %m-%d %H:%M")
+        self.refresh_age(server_now)
         payload = entry.payload if entry is not None else None
         if not isinstance(payload, dict):
             self.headline.set_block(None)
@@ -120,6 +138,12 @@ class SituationView(QFrame):
         self._recolour()
         self._show_zones(payload.get("zones") or [])
         self._show_points(payload)
+
+    def refresh_age(self, server_now: datetime | None) -> None:
+        """A stale map says how old it is and why, as the panels do (the window's shared timer)."""
+        entry = self.entry
+        stale = entry is not None and entry.state is State.STALE and entry.payload is not None
+        stale_banner(self.banner, entry if stale else None, server_now)
 
     def set_scale(self, scale: float) -> None:
         self.headline.set_scale(scale)

@@ -7,7 +7,8 @@ from datetime import datetime
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
-from cockpit.core.store import State
+from cockpit.core.formats import format_age
+from cockpit.core.store import Entry, State
 from kernel import levels
 
 QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum size"
@@ -25,6 +26,34 @@ def short_time(text: str | None, pattern: str = "%m-%d %H:%M") -> str:
         return datetime.fromisoformat(text).strftime(pattern)
     except ValueError:
         return text
+
+
+def fixed_by_the_grid(widget: QWidget) -> None:
+    """The wall's cells are sized by the catalogue and the screen alone: nothing a panel shows (a long
+    name, a huge figure) can move its neighbours or push the wall off-screen; content is cut instead."""
+    widget.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+    widget.setMinimumSize(1, 1)  # an explicit minimum: the layout inside no longer sets one
+
+
+def show_as_of(label: QLabel, entry: Entry | None, pattern: str) -> None:
+    """The data time, flagged when it cannot be believed (ahead of the server's clock)."""
+    text = short_time(entry.as_of, pattern) if entry and entry.as_of else ""
+    problem = entry.time_problem if entry else None
+    label.setText(f"⚠ {text}" if problem and text else text)
+    label.setToolTip("\n".join(filter(None, [f"数据时间 {entry.as_of}" if entry and entry.as_of else "", problem])))
+
+
+def stale_banner(banner: LinesLabel, entry: Entry | None, server_now: datetime | None) -> None:
+    """The loud line over a stale picture: how long since the server last confirmed it, and why."""
+    if entry is None:
+        banner.hide()
+        return
+    age = entry.age_s(server_now) if server_now is not None else None
+    when = f"最后更新于{format_age(age)}" if age is not None else "更新时间未知"
+    source = "离线缓存 · " if entry.from_cache else ""
+    reason = f"\n{entry.error}" if entry.error else ""
+    banner.set_lines(f"⚠ 数据过期：{source}{when}{reason}")
+    banner.show()
 
 
 def loosen(widget: QWidget) -> None:
@@ -46,9 +75,15 @@ class SteadyLabel(QLabel):
     """A label for text that changes with the data (times, figures) without relayouting the wall.
 
     Its size is fixed, so a new text only repaints the label; Qt recalculates the layouts only
-    when a text needs more room than the label has (it grows, never shrinks, until restyled)."""
+    when a text needs more room than the label has (it grows, never shrinks, until restyled).
+    A text longer than `MAX_CHARS` is cut (full text in the tooltip): no value grows it for good."""
+
+    MAX_CHARS = 60
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        if len(text) > self.MAX_CHARS:
+            self.setToolTip(text)
+            text = text[:self.MAX_CHARS - 1] + "…"
         if text == self.text():
             return
         super().setText(text)
@@ -74,3 +109,30 @@ class SteadyLabel(QLabel):
         if (self.minimumSize() != self.maximumSize() or hint.width() > self.minimumWidth()
                 or hint.height() > self.minimumHeight()):
             self.setFixedSize(hint.expandedTo(self.minimumSize()))
+
+
+class LinesLabel(QLabel):
+    """A label whose lines are cut to its width with "…" (full text in the tooltip): never taller than its lines."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.full_text = ""
+        loosen(self)
+
+    MAX_LINES, MAX_LINE_CHARS = 4, 400  # beyond this nobody reads a banner; eliding it would be slow
+
+    def set_lines(self, text: str) -> None:
+        lines = [line[:self.MAX_LINE_CHARS] for line in text.split("\n")[:self.MAX_LINES]]
+        self.full_text = "\n".join(lines)
+        self.setToolTip(self.full_text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        room = max(0, self.contentsRect().width() - 2 * self.margin())
+        metrics = self.fontMetrics()
+        self.setText("\n".join(metrics.elidedText(line, Qt.TextElideMode.ElideRight, room)
+                               for line in self.full_text.split("\n")))

@@ -7,13 +7,15 @@ and repainted only in the bands where they were and are.
 
 from __future__ import annotations
 
+import logging
 import math
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, QSizeF, Qt, Signal
-from PySide6.QtGui import QImage, QMouseEvent, QPainter, QPixmap, QRegion
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPixmap, QRegion
 from PySide6.QtWidgets import QToolTip, QWidget
 
+from cockpit.charts import palette
 from cockpit.charts.painting import painting
 from cockpit.core.mapcolour import Scale, colour_table, paint_codes, region_values
 from cockpit.core.mapraster import CellSet
@@ -26,6 +28,7 @@ from cockpit.views.theme import scale_for
 from kernel import geo
 
 LEVELS = ("county", "town", "grid")
+log = logging.getLogger(__name__)
 
 
 class NantongMap(QWidget):
@@ -179,7 +182,14 @@ class NantongMap(QWidget):
         with painting(self) as painter:
             dpr = self.devicePixelRatioF()
             painter.scale(1 / dpr, 1 / dpr)
-            self._paint(painter, self._restore if points_only else None)
+            try:
+                self._paint(painter, self._restore if points_only else None)
+            except Exception:  # a bug must not leave a broken picture nor take the wall down
+                log.exception("the map could not paint")
+                painter.resetTransform()
+                painter.fillRect(self.rect(), QColor(palette.BACKGROUND))
+                painter.setPen(QColor(palette.TEXT_DIM))
+                painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "地图暂时无法绘制（详见日志）")
         self.changed_rect = self._restore = None
 
     def resizeEvent(self, event) -> None:  # noqa: N802
