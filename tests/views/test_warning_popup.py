@@ -51,8 +51,8 @@ def test_the_popup_is_non_modal_names_the_level_and_acknowledges(qtbot, wall, tm
     assert QApplication.activeModalWidget() is None
     assert popup.level_badge.text() == "红色预警"  # the level in words, not colour alone
     assert "暴雨红色预警" in popup.headline.text()
-    assert "通州区金沙街道" in popup.details.text() and "来源" in popup.details.text()
-    assert "立即组织人员核查" in popup.instruction.text()
+    body = popup.body.toPlainText()
+    assert "通州区金沙街道" in body and "来源" in body and "处置要求：立即组织人员核查" in body
     assert "红色1条" in popup.queue_summary.text() and "橙色1条" in popup.queue_summary.text()
     assert flights == [(121.07, 32.09, "320612001")]  # the map flies to the most severe new warning
     qtbot.mouseClick(other, Qt.MouseButton.LeftButton)

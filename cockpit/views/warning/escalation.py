@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QFontMetrics, QGuiApplication
 from PySide6.QtWidgets import QLabel, QWidget
 
-from cockpit.core.warning import WarningRecord, severity_order
+from cockpit.core.warning import WarningMessage, WarningRecord, severity_order
+from cockpit.views.warning.popup import clipped
 from kernel import levels
+
+PADDING = 24  # px left and right of the banner's text
 
 
 class EscalationBanners(QObject):
@@ -27,17 +30,31 @@ class EscalationBanners(QObject):
             return
         first = min(escalated, key=severity_order).message
         more = f"（另有{len(escalated) - 1}条已升级）" if len(escalated) > 1 else ""
-        text = f"{first.level_name}（已升级）　{first.headline}　请立即在指挥席确认{more}"
         ink = "#1a1200" if first.level == "yellow" else "#ffffff"
         for screen in screens:
             banner = self.banners.get(screen.name()) or self._new_banner(screen.name())
             area = screen.geometry()
             banner.setGeometry(area.x(), area.y(), area.width(), max(60, area.height() // 8))
             banner.setStyleSheet(f"background:{levels.of(first.level).colour}; color:{ink}; "
-                                 f"font-size:{max(24, area.height() // 30)}px; font-weight:bold; padding:0 24px;")
-            banner.setText(text)
+                                 f"font-size:{max(24, area.height() // 30)}px; font-weight:bold; "
+                                 f"padding:0 {PADDING}px;")
+            banner.setText(self._fitted(banner, first, more))
             banner.show()
             banner.raise_()
+
+    @staticmethod
+    def _fitted(banner: QLabel, first: WarningMessage, more: str) -> str:
+        """On one line when it fits; else the headline cut to the lines the banner has, and the call
+        to act on a line of its own (a long headline must neither push it off nor freeze the screen)."""
+        banner.ensurePolished()  # its font from its style sheet
+        font, width = banner.font(), banner.width() - 2 * PADDING
+        head, tail = f"{first.level_name}（已升级）", f"请立即在指挥席确认{more}"
+        line, cut = clipped(f"{head}　{first.headline}　{tail}", font, width, 1)
+        if not cut:
+            return line
+        lines = banner.height() // QFontMetrics(font).lineSpacing()
+        shown, _ = clipped(f"{head}　{first.headline}", font, width, max(1, lines - 1))
+        return f"{shown}\n{tail}"
 
     def _new_banner(self, name: str) -> QLabel:
         banner = QLabel(None, Qt.WindowType.Window | Qt.WindowType.FramelessWindowHint

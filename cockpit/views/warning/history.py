@@ -8,6 +8,7 @@ newest `keep` warnings are held; older ones stay in the inbox on disk.
 
 from __future__ import annotations
 
+import html
 from bisect import bisect_left
 from collections.abc import Iterable
 
@@ -45,6 +46,8 @@ STATE_NAMES = {"active": "生效中", "updated": "已更新", "cancelled": "已�
 COLUMNS = ("发布时间", "级别", "标题", "区域", "状态", "确认")
 WIDTH_SAMPLES = ("12-31 23:59", "未定级预警", "", "崇川区城东街道办事处", "已更新（撤销通知）", "值班人员 12-31 23:59")
 KEEP = 2000  # warnings held in the list; a wall running for days has thousands more on disk
+CELL_LIMIT = 500  # characters of a text in a cell: more never fits, and a 1 MB cell takes seconds to paint
+TIP_LIMIT = 500  # characters of it in a tooltip (the popup holds far more of a waiting warning)
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -66,10 +69,22 @@ def matches(record: WarningRecord, level: str | None, state: str | None, words: 
     return all(word in text for word in words.split())
 
 
+def cell(text: str) -> str:
+    """The start of a text on one line (the view elides it to the cell)."""
+    return " ".join(text[:CELL_LIMIT].splitlines()) + ("…" if len(text) > CELL_LIMIT else "")
+
+
+def tip(text: str) -> str:
+    """The start of a text as a tooltip, wrapped (a tooltip wraps rich text only)."""
+    more = f"<br>（全文共 {len(text)} 字）" if len(text) > TIP_LIMIT else ""
+    return f"<p>{html.escape(text[:TIP_LIMIT])}{more}</p>"
+
+
 def cells(record: WarningRecord) -> tuple[str, ...]:
     message = record.message
     ack = f"{record.acked_by} {when(record.acked_at)}" if record.acknowledged else ""
-    return (when(message.sent), message.level_name, message.headline, message.area_name, state_text(record), ack)
+    return (when(message.sent), message.level_name, cell(message.headline), cell(message.area_name),
+            state_text(record), ack)
 
 
 class WarningTableModel(QAbstractTableModel):
@@ -98,6 +113,9 @@ class WarningTableModel(QAbstractTableModel):
         row, column = index.row(), index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._cells[row][column]
+        if role == Qt.ItemDataRole.ToolTipRole and column in (2, 3) and self._cells[row][column]:
+            message = self.records[row].message  # more of the headline or area than a cell shows
+            return tip(message.headline if column == 2 else message.area_name)
         if column == 1 and role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
             level = self.records[row].level
             if role == Qt.ItemDataRole.BackgroundRole:
@@ -173,8 +191,8 @@ class WarningList(QWidget):
         for label, value in STATE_FILTERS:
             self.state_filter.addItem(label, value)
         self.search = QLineEdit(placeholderText="按标题、区域或事项查找")
-        self.ack_button = QPushButton("确认所选", clicked=self._acknowledge_selected)
-        self.ack_button.setVisible(not display_only)
+        self.ack_button = QPushButton("确认所选", self, clicked=self._acknowledge_selected)
+        self.ack_button.setVisible(not display_only)  # with its parent: never a window of its own
         self.older_note = QLabel(f"此处列出最近{keep}条预警，更早的预警保存在本机预警库中。")
         self.older_note.setVisible(False)
         self.table = QTableView()
