@@ -78,7 +78,8 @@ async def run(settings: Settings, catalogue: Catalogue) -> int:
     loop = asyncio.get_running_loop()
     intervals = catalogue.endpoints()
     cache = DiskCache(settings.cache_path, settings.source)
-    store = Store(cache, stale_after=stale_after_for(intervals), block_is_empty=block_is_empty)
+    store = Store(cache, stale_after=stale_after_for(intervals), block_is_empty=block_is_empty,
+                  data_now=lambda: warnings.service.clock.now() if warnings.service.clock.observed else None)
     store.load_from_cache()  # the last picture, at once, marked stale
     source = settings.api_url or EMBEDDED_SOURCE
     window = MainWindow(catalogue, store, source=source)
@@ -107,7 +108,26 @@ async def run(settings: Settings, catalogue: Catalogue) -> int:
             if settings.sim_start and db.exists():
                 print(f"cockpit: the simulated city started at {settings.sim_start.isoformat()} goes on from "
                       f"where it stopped; delete {db} to start it at that instant again", file=sys.stderr)
-            central = EmbeddedCentral(db, seed=settings.seed, speed=settings.speed, start_at=settings.sim_start)
+
+            def moved(new_url: str) -> None:  # restarted, but its old port was taken
+                window.source = f"{EMBEDDED_SOURCE} {new_url}"
+                if client is not None:
+                    client.set_base_url(new_url)
+                warnings.service.set_base_url(new_url)
+
+            def restart_state(text: str | None) -> None:
+                if text:
+                    window.show_fatal(text)
+                    return
+                window.fatal.hide()
+                if poller is not None:  # back: every panel asks now, not at the end of its backoff
+                    poller.poll_all_soon()
+                warnings.service.wake()
+
+            # The supervisor calls from its own thread: hand over to the GUI thread.
+            central = EmbeddedCentral(db, seed=settings.seed, speed=settings.speed, start_at=settings.sim_start,
+                                      on_state=lambda text: loop.call_soon_threadsafe(restart_state, text),
+                                      on_url=lambda new_url: loop.call_soon_threadsafe(moved, new_url))
             try:
                 url = await loop.run_in_executor(None, central.start)  # the GUI keeps painting meanwhile
             except EmbeddedCentralError as exc:
@@ -122,7 +142,8 @@ async def run(settings: Settings, catalogue: Catalogue) -> int:
             from cockpit.core.poller import Poller
 
             client = ApiClient(url, token=settings.token, ca_bundle=settings.ca_bundle)
-            poller = Poller(client, store, intervals)
+            poller = Poller(client, store, intervals, check=catalogue.check_answer,
+                            on_recovered=warnings.service.wake)
             poller.start()
             warnings.service.connect_central(url, token=settings.token, ca_bundle=settings.ca_bundle)
         if settings.screenshot:
