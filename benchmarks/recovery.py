@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import signal
@@ -22,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from cockpit.charts import CHART_KINDS, block_is_empty  # noqa: E402
+from cockpit.charts import BLOCK_TYPES, CHART_KINDS, block_is_empty  # noqa: E402
 from cockpit.core.catalogue import load_catalogue  # noqa: E402
 from cockpit.core.client import ApiClient  # noqa: E402
 from cockpit.core.embedded import EmbeddedCentral  # noqa: E402
@@ -47,7 +48,7 @@ async def until(condition, timeout: float) -> float:
     return time.monotonic() - started
 
 
-async def measure(fault_s: float) -> list[dict]:
+async def measure(fault_s: float, only: set[str] | None = None) -> list[dict]:
     catalogue = load_catalogue(chart_kinds=CHART_KINDS)
     intervals = catalogue.endpoints()
     with tempfile.TemporaryDirectory() as scratch:
@@ -58,7 +59,8 @@ async def measure(fault_s: float) -> list[dict]:
         stale_flips: list[str] = []
         store.subscribe(lambda endpoint, entry: entry.state is State.STALE and stale_flips.append(endpoint))
         client = ApiClient(proxy.url, timeout=TIMEOUT)
-        poller = Poller(client, store, intervals, check=catalogue.check_answer)
+        poller = Poller(client, store, intervals,
+                        check=functools.partial(catalogue.check_answer, block_types=BLOCK_TYPES))
         loop = asyncio.get_running_loop()
         central.on_state = lambda text: text is None and loop.call_soon_threadsafe(poller.poll_all_soon)
         poller.start()
@@ -67,16 +69,24 @@ async def measure(fault_s: float) -> list[dict]:
             await until(lambda: fresh(store, intervals), 120)
 
             async def fault(name: str, start, end, lasting: float = fault_s) -> None:
+                if only and name not in only:
+                    return
                 stale_flips.clear()
+                started = time.monotonic()
                 start()
                 poller.poll_all_soon()
                 await asyncio.sleep(lasting)
+                if not lasting:  # a fault that ends by itself (a crash): from the fault, once the wall saw it
+                    await until(lambda: stale_flips, 30)
                 end()
                 seconds = await until(lambda: fresh(store, intervals), 600)
+                if not lasting:
+                    seconds = time.monotonic() - started
                 bound = min(intervals.values()) + TIMEOUT[1]
                 records.append({"fault": name, "recovery_s": round(seconds, 2), "bound_s": bound,
                                 "endpoints_stale_during": len(set(stale_flips))})
-                print(f"{name:>22}: every endpoint fresh {seconds:5.1f} s after the fault ended "
+                print(f"{name:>22}: every endpoint fresh {seconds:5.1f} s after the fault "
+                      f"{'ended' if lasting else 'began'} "
                       f"(bound {bound:g} s); {len(set(stale_flips))} of {len(intervals)} went stale meanwhile",
                       flush=True)
                 await asyncio.sleep(3)
@@ -93,7 +103,7 @@ async def measure(fault_s: float) -> list[dict]:
 
             def crash() -> None:  # from outside, as the OOM killer would; the supervisor restarts it
                 os.kill(central.process.pid, signal.SIGKILL)
-            await fault("embedded kill -9", crash, lambda: None, lasting=0.5)  # the fault ends with the kill
+            await fault("embedded kill -9", crash, lambda: None, lasting=0)  # timed from the kill
         finally:
             await poller.stop()
             client.close()
@@ -106,8 +116,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fault-s", type=float, default=30.0, help="how long each fault lasts")
     parser.add_argument("--json", type=Path, help="write the records here")
+    parser.add_argument("--only", help="comma-separated fault names (as printed), e.g. 'embedded kill -9'")
     args = parser.parse_args()
-    records = asyncio.run(measure(args.fault_s))
+    records = asyncio.run(measure(args.fault_s, set(args.only.split(",")) if args.only else None))
     if args.json:
         args.json.write_text(json.dumps(records, ensure_ascii=False, indent=1))
     return 0

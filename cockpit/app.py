@@ -9,6 +9,7 @@ panel's data, saves the window as PNG and exits.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import os
 import signal
@@ -16,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from cockpit.charts import CHART_KINDS, block_is_empty
+from cockpit.charts import BLOCK_TYPES, CHART_KINDS, block_is_empty
 from cockpit.core.cache import DiskCache
 from cockpit.core.catalogue import Catalogue, CatalogueError, load_catalogue
 from cockpit.core.client import ApiClient
@@ -116,10 +117,9 @@ async def run(settings: Settings, catalogue: Catalogue) -> int:
                 warnings.service.set_base_url(new_url)
 
             def restart_state(text: str | None) -> None:
+                window.set_notice(text)
                 if text:
-                    window.show_fatal(text)
                     return
-                window.fatal.hide()
                 if poller is not None:  # back: every panel asks now, not at the end of its backoff
                     poller.poll_all_soon()
                 warnings.service.wake()
@@ -142,7 +142,8 @@ async def run(settings: Settings, catalogue: Catalogue) -> int:
             from cockpit.core.poller import Poller
 
             client = ApiClient(url, token=settings.token, ca_bundle=settings.ca_bundle)
-            poller = Poller(client, store, intervals, check=catalogue.check_answer,
+            poller = Poller(client, store, intervals,
+                            check=functools.partial(catalogue.check_answer, block_types=BLOCK_TYPES),
                             on_recovered=warnings.service.wake)
             poller.start()
             warnings.service.connect_central(url, token=settings.token, ca_bundle=settings.ca_bundle)

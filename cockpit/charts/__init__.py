@@ -18,6 +18,9 @@ CHART_KINDS: dict[str, type[Chart]] = {
 }
 
 
+BLOCK_TYPES: dict[str, str] = {kind: chart.block_type for kind, chart in CHART_KINDS.items()}  # kind -> what it reads
+
+
 def block_is_empty(block: Any) -> bool:
     """The kind that reads a block's type says whether it is empty; a block no kind reads (a map
     layer's points) is empty when it holds no items."""
@@ -26,4 +29,4 @@ def block_is_empty(block: Any) -> bool:
     return reader.block_is_empty(block) if reader else holds_no_items(block)
 
 
-__all__ = ["CHART_KINDS", "BlockError", "Chart", "block_is_empty"]
+__all__ = ["BLOCK_TYPES", "CHART_KINDS", "BlockError", "Chart", "block_is_empty"]

@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QPixmap
 
 from cockpit.charts import palette
 from cockpit.charts.base import BlockError, Chart, elided, fitted, items_of, number, shown, split_value
+from cockpit.charts.painting import painting
 
 
 @dataclass(frozen=True)
@@ -81,12 +82,11 @@ class KpiTiles(Chart):
         if self._ground_key != key:
             ground = QPixmap(size)
             ground.fill(QColor(palette.SURFACE))  # the panel's own ground: the canvas paints opaque
-            painter = QPainter(ground)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-            for cell, label in zip(cells, labels, strict=True):
-                self._paint_tile(painter, cell, label, value_px, pad)
-            painter.end()
+            with painting(ground) as painter:
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+                painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+                for cell, label in zip(cells, labels, strict=True):
+                    self._paint_tile(painter, cell, label, value_px, pad)
             self._ground_pixmap, self._ground_key = ground, key
         return self._ground_pixmap
 

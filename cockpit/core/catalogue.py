@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -106,20 +106,27 @@ class Catalogue:
     def by_domain(self, domain: str) -> tuple[PanelSpec, ...]:
         return tuple(panel for panel in self.panels if panel.domain == domain)
 
-    def check_answer(self, endpoint: str, payload: Any) -> None:
-        """Raise ApiError when a panel answer lacks a block that a panel of this catalogue shows: it
-        is refused like a broken answer, so the last good picture stays rather than empty charts."""
+    def check_answer(self, endpoint: str, payload: Any, block_types: Mapping[str, str] | None = None) -> None:
+        """Raise ApiError when a panel answer lacks a block that a panel of this catalogue shows, or
+        holds it as another type (`block_types`: chart kind -> the block type it reads). It is refused
+        like a broken answer, so the last good picture stays rather than charts that cannot draw."""
         blocks = payload.get("blocks") if isinstance(payload, dict) else None
         if not isinstance(blocks, dict):
             return
         for panel in self.panels:
             if panel.endpoint != endpoint:
                 continue
-            needed = [chart.block for chart in panel.charts] + [panel.map_layer or ""]
-            for name in filter(None, needed):
-                if not isinstance(blocks.get(name), dict):
-                    raise ApiError("bad_payload", f"中央接口 {endpoint} 数据格式错误：缺少数据块 “{name}”"
-                                                  f"（专题 “{panel.title}” 需要它）")
+            needed = [(chart.block, (block_types or {}).get(chart.kind)) for chart in panel.charts]
+            needed += [(panel.map_layer, "points")] if panel.map_layer else []
+            for name, wanted in needed:
+                block = blocks.get(name)
+                if not isinstance(block, dict):
+                    problem = f"缺少数据块 “{name}”"
+                elif wanted and block.get("type") != wanted:
+                    problem = f"数据块 “{name}” 的类型为 {str(block.get('type'))[:40]}，应为 {wanted}"
+                else:
+                    continue
+                raise ApiError("bad_payload", f"中央接口 {endpoint} 数据格式错误：{problem}（专题 “{panel.title}” 需要它）")
 
     def endpoints(self) -> dict[str, float]:
         """Each distinct endpoint with the shortest refresh among its users (one poll serves them all)."""

@@ -102,7 +102,9 @@ class ApiError(Exception):
     """A failed call, with a message fit for the screen."""
 
     def __init__(self, kind: str, message: str, *, retry_after_s: float | None = None,
-                 status: int | None = None) -> None:
+                 status: int | None = None, too_large: bool = False, outage: bool = False) -> None:
+        """`too_large`: refused unread for its size; `outage`: the server as a whole is away (not one
+        answer bad), so every endpoint is out of date."""
         if kind not in _ERROR_KINDS:
             raise ValueError(f"unknown ApiError kind {kind!r}")
         super().__init__(message)
@@ -110,6 +112,8 @@ class ApiError(Exception):
         self.message = message
         self.retry_after_s = retry_after_s
         self.status = status
+        self.too_large = too_large
+        self.outage = outage
 
     def __repr__(self) -> str:
         return f"ApiError({self.kind!r}, {self.message!r}, retry_after_s={self.retry_after_s!r})"
@@ -229,11 +233,20 @@ class ApiClient:
             with self._session.request(method, url, timeout=self.timeout, stream=True, **kwargs) as response:
                 return response, capped_body(response, limit)
         except BodyTooLarge:
-            raise ApiError("bad_payload", f"中央接口 {name} 数据格式错误：回答超过 {_size(limit)}，未读取") from None
+            raise ApiError("bad_payload", f"中央接口 {name} 数据格式错误：回答超过 {_size(limit)}，未读取",
+                           too_large=True) from None
         except requests.RequestException as exc:
             raise self._transport_error(exc, name) from None
 
     def _transport_error(self, exc: requests.RequestException, name: str) -> ApiError:
+        """The failure in words; every one is the server as a whole, but a read timeout (one slow
+        answer, e.g. a big map on a slow link)."""
+        error = self._transport_words(exc, name)
+        error.outage = error.kind != "timeout" or any(
+            isinstance(cause, requests.exceptions.ConnectTimeout | ConnectTimeoutError) for cause in _causes(exc))
+        return error
+
+    def _transport_words(self, exc: requests.RequestException, name: str) -> ApiError:
         where = self.where
         chain = _causes(exc)
 
@@ -278,13 +291,16 @@ class ApiClient:
             raise ApiError("auth", f"中央接口{what}（{name}，HTTP {status}）{detail}", status=status)
         if status == 404:
             raise ApiError("http", f"中央接口没有 {name}（HTTP 404）{detail}", status=status)
+        # A gateway's own page for 502/503/504 means the server behind it is away; the contract's
+        # JSON error (e.g. 503 "database busy") is about this one answer.
+        gateway_down = status in (502, 503, 504) and not detail
         if status == 503 or status == 429:
             wait = f"，{_seconds(retry_after)}后再试" if retry_after else ""
             busy = "繁忙或正在重启" if status == 503 else "请求过于频繁"
             raise ApiError("http", f"中央接口{busy}（{name}，HTTP {status}{wait}）{detail}",
-                           retry_after_s=retry_after, status=status)
+                           retry_after_s=retry_after, status=status, outage=gateway_down)
         raise ApiError("http", f"中央接口出错（{name}，HTTP {status}）{detail}", retry_after_s=retry_after,
-                       status=status)
+                       status=status, outage=gateway_down)
 
 
 def check_payload(endpoint: str, payload: Any) -> None:

@@ -30,7 +30,8 @@ class ClockEstimate:
 
     @property
     def offset_s(self) -> float:
-        return statistics.median(self._offsets) if self._offsets else 0.0
+        """One of the offsets seen (never the mean of two back ends' clocks, a time nobody keeps)."""
+        return statistics.median_low(self._offsets) if self._offsets else 0.0
 
     def server_now(self, local_now: datetime | None = None) -> datetime:
         return (local_now or datetime.now(UTC)) + timedelta(seconds=self.offset_s)
@@ -40,12 +41,12 @@ class ClockEstimate:
         if not self._offsets:
             return None
         offset = self.offset_s
-        if abs(offset) > self.tolerance_s:
-            return f"服务器时钟异常：{'快' if offset > 0 else '慢'}了 {_minutes(offset)}"
         strays = [o for o in self._offsets if abs(o - offset) > self.tolerance_s]
         if len(strays) >= 3:  # not one odd answer: several back ends with different clocks
             spread = max(abs(o - offset) for o in strays)
             return f"服务器时钟不一致：各次回答相差约 {_minutes(spread)}"
+        if abs(offset) > self.tolerance_s:
+            return f"服务器时钟异常：{'快' if offset > 0 else '慢'}了 {_minutes(offset)}"
         return None
 
 

@@ -29,8 +29,6 @@ from cockpit.core.store import Store
 from cockpit.core.threads import DaemonThreadExecutor
 
 log = logging.getLogger(__name__)
-OUTAGE_KINDS = frozenset({"unreachable", "timeout", "tls"})  # the server is away, not one answer bad
-GATEWAY_DOWN = frozenset({502, 503, 504})  # a gateway saying the server behind it is away
 
 
 @dataclass(frozen=True)
@@ -68,6 +66,7 @@ class Poller:
         self._wake: dict[str, asyncio.Event] = {}
         self._failures: dict[str, int] = {}
         self._missed: set[str] = set()  # stale because the server was away when another endpoint polled
+        self._asking: set[str] = set()  # endpoints whose fetch is under way
 
     def start(self) -> None:
         """Start polling on the running loop (qasync's in the app, asyncio's in tests)."""
@@ -106,11 +105,12 @@ class Poller:
         while True:
             self._wake[endpoint].clear()
             etag = self.store.etag(endpoint)
+            self._asking.add(endpoint)
             try:
                 result = await loop.run_in_executor(self._executor, self._fetch_and_save, endpoint, etag)
             except ApiError as error:
                 delay = self._failed(endpoint, error)
-                if error.kind in OUTAGE_KINDS or error.status in GATEWAY_DOWN:
+                if error.outage:  # the server is away: not only this endpoint is out of date
                     others = [other for other in self.intervals if other != endpoint]
                     self.store.put_outage(others, error)
                     self._missed.update(others)
@@ -123,9 +123,12 @@ class Poller:
                 self.store.put_fetch(result)
                 delay = interval
                 if recovered:  # the server is back: the others need not wait out their backoff
-                    for other in {*self._failures, *self._missed}:
+                    for other in {*self._failures, *self._missed} - self._asking:  # (those asking will know)
                         self.poll_soon(other)
+                    self._missed.clear()
                     self.on_recovered()
+            finally:
+                self._asking.discard(endpoint)
             with contextlib.suppress(TimeoutError):  # woken early by poll_soon, or the time is up
                 await asyncio.wait_for(self._wake[endpoint].wait(), delay)
 

@@ -32,7 +32,7 @@ from cockpit.views.map import NantongMap
 from cockpit.views.panel_view import PanelView
 from cockpit.views.situation_view import SituationView
 from cockpit.views.theme import scale_for, scale_layouts, stylesheet
-from cockpit.views.widgets import SteadyLabel, loosen, short_time
+from cockpit.views.widgets import LinesLabel, SteadyLabel, loosen, short_time
 from kernel import geo
 from kernel.clock import CITY_TZ
 
@@ -132,6 +132,11 @@ class MainWindow(QMainWindow):
         self.fatal.setObjectName("fatal")
         self.fatal.setWordWrap(True)
         self.fatal.hide()
+        # Over the wall, not in its layout: a passing notice (the embedded server restarting) never
+        # moves a panel, and the connection check does not clear it.
+        self.notice = LinesLabel(wall)
+        self.notice.setObjectName("fatal")
+        self.notice.hide()
         self.pages = QStackedWidget(wall)
         self.overview = self._build_overview()
         self.pages.addWidget(self.overview)
@@ -372,6 +377,20 @@ class MainWindow(QMainWindow):
                 self.show_fatal(f"中央接口 {self.source} 无法访问，也没有缓存的数据可显示。"
                                 f"{reasons[0] if reasons else ''}　恢复后将自动刷新。")
 
+    def set_notice(self, text: str | None) -> None:
+        """A passing word over the top of the wall; None takes it away."""
+        if not text:
+            self.notice.hide()
+            return
+        self.notice.set_lines(text)
+        self._place_notice()
+        self.notice.show()
+        self.notice.raise_()
+
+    def _place_notice(self) -> None:
+        width = self.centralWidget().width()
+        self.notice.setGeometry(0, self.header.geometry().bottom() + 1, width, self.notice.sizeHint().height())
+
     def show_fatal(self, text: str) -> None:
         self.fatal.setText(text)
         self.fatal.show()
@@ -387,6 +406,8 @@ class MainWindow(QMainWindow):
                 for view in views:
                     view.set_scale(scale)
         super().resizeEvent(event)
+        if self.notice.isVisible():
+            self._place_notice()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         self.timer.stop()

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_FIGURE = "hotline_today"
 HEADLINE_COUNT = 6
+MAX_ZONES = 6
 # Thousands of events are open at any time: the overview marks the ones that need a leader's eye.
 EVENT_LEVELS = {"escalated": "orange", "overdue": "red"}
 
@@ -209,12 +210,16 @@ class SituationView(QFrame):
 
     def _show_zones(self, zones: list[dict]) -> None:
         figure = self._figure()
-        for zone in zones:
-            code = str(zone.get("code"))
-            tile = self.zone_tiles.get(code)
-            if tile is None:
-                tile = self.zone_tiles[code] = ZoneTile(str(zone.get("name", code)), self)
-                self.zones_row.addWidget(tile, 1)
+        zones = zones[:MAX_ZONES]  # the row has room for a few; the contract allows a hundred
+        if [str(zone.get("code")) for zone in zones] != list(self.zone_tiles):
+            for tile in self.zone_tiles.values():
+                tile.deleteLater()
+            self.zone_tiles = {}
+            for zone in zones:
+                code = str(zone.get("code"))
+                self.zone_tiles[code] = ZoneTile(str(zone.get("name", code)), self)
+                self.zones_row.addWidget(self.zone_tiles[code], 1)
+        for zone, tile in zip(zones, self.zone_tiles.values(), strict=True):
             value = (zone.get("figures") or {}).get(self.figure_id)
             tile.value.setText(f"{figure.get('label', '')} {format_value(value, str(figure.get('unit', '')))}")
 

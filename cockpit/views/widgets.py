@@ -81,9 +81,12 @@ class SteadyLabel(QLabel):
     MAX_CHARS = 60
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        text = text.replace("\n", " ")  # one line: its height is its font's
         if len(text) > self.MAX_CHARS:
             self.setToolTip(text)
             text = text[:self.MAX_CHARS - 1] + "…"
+        elif self.text().endswith("…"):
+            self.setToolTip("")  # the tooltip held the cut text's whole
         if text == self.text():
             return
         super().setText(text)

@@ -50,9 +50,11 @@ def _aware_time(text: str) -> str:
     return text
 
 
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"  # no line breaks or other control characters in a name or an id
 Figure = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-MAX_FIGURE, le=MAX_FIGURE)]
-Label = Annotated[str, Field(strict=True, max_length=MAX_LABEL)]
-Ident = Annotated[str, Field(strict=True, max_length=MAX_ID)]
+Label = Annotated[str, Field(strict=True, max_length=MAX_LABEL, pattern=ONE_LINE)]
+Ident = Annotated[str, Field(strict=True, max_length=MAX_ID, pattern=ONE_LINE)]
+WarningText = Annotated[str, Field(strict=True, max_length=MAX_WARNING_TEXT)]
 Time = Annotated[str, Field(strict=True, max_length=40), AfterValidator(_aware_time)]
 Lon = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-180, le=180)]
 Lat = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-90, le=90)]
@@ -249,7 +251,7 @@ class Event(_Part):
 class WarningPoint(_Part):
     id: Ident
     severity: Literal[levels.CODES]  # type: ignore[valid-type]
-    headline: Annotated[str, Field(strict=True, max_length=MAX_WARNING_TEXT)]
+    headline: WarningText
     lon: Lon | None = None
     lat: Lat | None = None
     adcode: Ident | None = None
@@ -279,13 +281,34 @@ class Meta(_Part):
 
 
 class FeedPage(_Part):
-    """The warnings feed's envelope; each warning in it is checked on its own (one bad message is
-    refused, the others are shown)."""
-    warnings: list[dict] = Field(max_length=1000)
+    """The warnings feed's envelope; each warning in it is checked on its own (`check_warning`: one
+    bad message is refused, the others are shown, and the cursor moves on)."""
+    warnings: list[Any] = Field(max_length=1000)
     cursor: Annotated[str, Field(strict=True, max_length=200)]
     server_time: Time | None = None
     sim_time: Time | None = None
     speed: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0, le=1e6)] = 1.0
+
+
+class WarningArea(_Part):
+    name: WarningText = ""
+    adcode: Ident | None = None
+
+
+class WarningItem(_Part):
+    """One warning of the feed: the fields the cockpit shows and acts on (docs/api-contract.md)."""
+    id: Ident
+    identifier: Annotated[str, Field(strict=True, max_length=1000)]  # CAP's: long URNs are real
+    sender: Annotated[str, Field(strict=True, max_length=1000)]
+    sent: Time
+    expires: Time | None = None
+    severity: Literal[levels.CODES] | None = None  # type: ignore[valid-type]
+    headline: WarningText = ""
+    description: WarningText = ""
+    instruction: WarningText = ""
+    area: WarningArea | None = None
+    lon: Lon | None = None
+    lat: Lat | None = None
 
 
 class OneWarning(_Part):
@@ -302,6 +325,7 @@ ANSWERS: dict[str, tuple[type[BaseModel] | Any, int]] = {
     "open311": (list[dict], 8 << 20),
 }
 _ADAPTERS = {kind: TypeAdapter(model) for kind, (model, _limit) in ANSWERS.items()}
+_WARNING_ADAPTER = TypeAdapter(WarningItem)
 _BLOCK_ADAPTER = TypeAdapter(Block)
 
 
@@ -333,6 +357,14 @@ def check(endpoint: str, payload: Any) -> None:
         raise ContractError(describe(exc)) from None
     if kind == "panel" and payload["id"] != endpoint.removeprefix("panels/"):
         raise ContractError(f"回答了另一个专题（{payload['id'][:MAX_ID]}）")
+
+
+def check_warning(item: Any) -> None:
+    """Raise ContractError when one warning of the feed is not what the contract allows."""
+    try:
+        _WARNING_ADAPTER.validate_python(item)
+    except ValidationError as exc:
+        raise ContractError(describe(exc)) from None
 
 
 def schema(endpoint_kind: str, *, closed: bool = False) -> dict:
@@ -374,13 +406,18 @@ _WORDS = {
     "list_type": "应为列表",
     "literal_error": "取值不在约定之内",
     "union_tag_not_found": "应为对象",
+    "string_pattern_mismatch": "含有换行或其他控制字符",
 }
 
 
 def describe(exc: ValidationError) -> str:
     """The first problem, naming its field: "blocks.kpis.items[0].value：应为有限数值"."""
-    error = exc.errors(include_url=False, include_input=False)[0]
-    where = _where(error["loc"])
+    errors = exc.errors(include_url=False, include_input=False)
+    where = _where(errors[0]["loc"])
+    # A value that may be of several kinds (a table cell: number, text or null) fails once per kind:
+    # say what is wrong with the kind it is (a text too long), not that it is not a number.
+    same_field = [e for e in errors if _where(e["loc"]) == where]
+    error = next((e for e in same_field if not e["type"].endswith("_type")), errors[0])
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind in _WORDS:
         words = _WORDS[kind]

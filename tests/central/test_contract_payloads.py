@@ -18,6 +18,10 @@ def test_every_answer_of_the_simulated_city_obeys_the_contract(central_session):
         assert response.status_code == 200, endpoint
         assert len(response.content) < payloads.max_bytes(endpoint) / 4, f"{endpoint} is near its size cap"
         payloads.check(endpoint, response.json())
-    for warning in requests.get(f"{base}/warnings", timeout=10).json()["warnings"][:5]:
+    feed = requests.get(f"{base}/warnings", params={"limit": 1000}, timeout=10).json()["warnings"]
+    assert feed
+    for warning in feed:
+        payloads.check_warning(warning)
+    for warning in feed[:5]:
         payloads.check(f"warnings/{warning['id']}", requests.get(f"{base}/warnings/{warning['id']}",
                                                                 timeout=10).json())

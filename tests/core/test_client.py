@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from local_http import LocalApi, dead_port_url, json_reply, raw_server
+from urllib3.util.retry import Retry
 
 from cockpit.core.client import ApiClient, ApiError, check_payload, is_known_endpoint, validate_base_url
 
@@ -215,3 +216,23 @@ def test_check_payload_of_lists_and_warnings():
         check_payload("open311/requests", {"requests": []})
     with pytest.raises(ApiError, match="数据格式错误：cursor：应为文本"):
         check_payload("warnings", {"warnings": [], "cursor": 5})
+
+
+def test_which_failures_mean_the_whole_server_is_away():
+    """Those make every panel stale at once; one slow or busy answer is that endpoint's alone."""
+    busy = json_reply({"error": "busy", "message": "数据库繁忙"}, 503, {"Retry-After": "30"})
+    api = LocalApi({"/api/v1/meta": lambda request: busy,
+                    "/api/v1/situation": lambda request: (502, {"Content-Type": "text/html"},
+                                                          b"<h1>502 Bad Gateway</h1>")})
+
+    def failure(url: str, endpoint: str, timeout=FAST) -> ApiError:
+        with ApiClient(url, timeout=timeout, retry=Retry(0)) as client, pytest.raises(ApiError) as caught:
+            client.fetch(endpoint)
+        return caught.value
+
+    with api.running():
+        assert not failure(api.url, "meta").outage  # the contract's own 503: this answer only
+        assert failure(api.url, "situation").outage  # a gateway's page: the server behind it is down
+    with raw_server(None) as url:
+        assert not failure(url, "meta", timeout=(0.5, 0.3)).outage  # one answer too slow
+    assert failure(dead_port_url(), "meta").outage

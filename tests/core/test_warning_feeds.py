@@ -176,3 +176,30 @@ def test_test_and_draft_messages_are_not_shown_to_people(site):
     site.pages["/test.cap"] = quake.replace("<status>Actual</status>", "<status>Test</status>").encode()
     batch = CapFeed(site.url + "/test.cap").fetch()
     assert batch.messages == [] and "ignored (status Test)" in batch.problems[0]
+
+
+def test_a_feed_page_too_large_for_its_cap_is_asked_again_in_smaller_pages(monkeypatch):
+    """Long CAP texts can make a page of 200 warnings larger than the feed's cap: the receiver asks
+    for fewer at a time instead of refusing the same page for ever."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from local_http import LocalApi, json_reply
+
+    from cockpit.core.warning import CentralFeed
+
+    def page(request):
+        limit = int(parse_qs(urlsplit(request.path).query)["limit"][0])
+        items = [{"id": f"W{n:06d}", "identifier": f"i{n}", "sender": "s", "sent": "2026-11-24T20:15:00+08:00",
+                  "severity": "red", "headline": "长" * 400} for n in range(min(limit, 5))]
+        return json_reply({"warnings": items, "cursor": f"c{len(items)}"})
+
+    monkeypatch.setattr("cockpit.core.client.payloads.max_bytes", lambda endpoint: 5000)  # about 3 warnings
+    api = LocalApi({"/api/v1/warnings": page})
+    with api.running():
+        feed = CentralFeed(api.url, wait_s=0)
+        try:
+            batch = feed.fetch(None, wait_s=0)
+        finally:
+            feed.close()
+    asked = [int(parse_qs(urlsplit(path).query)["limit"][0]) for path, _headers in api.requests]
+    assert asked == [200, 50, 12, 3] and len(batch.messages) == 3 and batch.cursor == "c3"

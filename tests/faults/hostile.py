@@ -22,7 +22,7 @@ def _nan_text(payload: dict) -> bytes:
                       ensure_ascii=False).encode()
 
 
-# (name, mutation of a panel or the situation, what the refusal says)
+# (name, mutation of a panel or the situation, what the refusal says: "panel's words|the situation's")
 HOSTILE: dict[str, tuple[Callable[[str, dict], object], str]] = {
     "1e308": (lambda path, p: _kpi(p, 1e308) if "blocks" in p else _region_figure(p, -1e308), "数值超出约定范围"),
     "nan_and_infinity": (lambda path, p: _nan_text(p), "不是有效的 JSON"),
@@ -31,7 +31,10 @@ HOSTILE: dict[str, tuple[Callable[[str, dict], object], str]] = {
     "string_for_number": (lambda path, p: _kpi(p, "1532") if "blocks" in p else _region_figure(p, "1532"),
                           "应为数值"),
     "null_block": (lambda path, p: dict(p, blocks=dict(p["blocks"], kpis=None)) if "blocks" in p
-                   else dict(p, regions=None), "应为"),
+                   else dict(p, regions=None), "blocks.kpis：应为对象|regions：应为列表"),
+    "wrong_block_type": (lambda path, p: dict(p, blocks=dict(p["blocks"], kpis={"type": "ranking", "items": []}))
+                         if "blocks" in p else dict(p, zones=[dict(p["zones"][0], name="开发区\n" * 50)]),
+                         "类型为 ranking，应为 kpis|含有换行"),
     "missing_keys": (lambda path, p: dict(p, blocks={k: v for k, v in p["blocks"].items() if k != "county_gdp"})
                      if "blocks" in p else {k: v for k, v in p.items() if k != "figures"}, "缺少"),
 }

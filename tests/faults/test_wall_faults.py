@@ -8,7 +8,9 @@ no panel moves by a pixel; when the fault ends every panel is fresh again within
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
+import logging
 import time
 from datetime import datetime
 
@@ -16,14 +18,16 @@ import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
 
-from cockpit.charts import CHART_KINDS, block_is_empty
+from cockpit.charts import BLOCK_TYPES, CHART_KINDS, block_is_empty
 from cockpit.core.cache import DiskCache
 from cockpit.core.catalogue import load_catalogue
 from cockpit.core.client import ApiClient
 from cockpit.core.poller import Backoff, Poller
 from cockpit.core.store import State, Store
+from cockpit.core.warning import CentralFeed, Inbox
 from cockpit.views.main_window import MainWindow
 from kernel.clock import CITY_TZ
+from kernel.contract import payloads
 from tests.faults.hostile import HOSTILE
 from tests.faults.proxy import FaultProxy
 
@@ -69,7 +73,8 @@ class Wall:
         async def main() -> None:
             with ApiClient(self.proxy.url, timeout=(1.0, 5.0)) as client:
                 poller = Poller(client, self.store, intervals or dict.fromkeys(CATALOGUE.endpoints(), POLL_S),
-                                backoff=Backoff(first_s=0.2, cap_s=1.0), check=CATALOGUE.check_answer)
+                                backoff=Backoff(first_s=0.2, cap_s=1.0),
+                                check=functools.partial(CATALOGUE.check_answer, block_types=BLOCK_TYPES))
                 poller.start()
                 try:
                     await until(self.fresh, "the first data on the wall")
@@ -93,7 +98,6 @@ class Wall:
         """One hostile answer: refused, nothing moves, then every panel fresh again."""
         mutate, words = HOSTILE[name]
         before = self.geometry()
-        good = {endpoint: self.store.get(endpoint).payload for endpoint in ("panels/economy", "situation")}
         for prefix in (PANEL, SITUATION):
             self.proxy.mutate_prefix, self.proxy.mutate = prefix, mutate
 
@@ -103,8 +107,8 @@ class Wall:
             await until(refused, f"{name} at {prefix} to be refused")
             endpoint = prefix.removeprefix("/api/v1/")
             entry = self.store.get(endpoint)
-            assert words in entry.error and entry.state is State.STALE, entry.error
-            assert entry.payload is good[endpoint]  # the last good picture stays
+            assert any(w in entry.error for w in words.split("|")) and entry.state is State.STALE, entry.error
+            payloads.check(endpoint, entry.payload)  # the last good picture stays, never the hostile one
             await asyncio.sleep(1.2)  # a tick of the window: the refusal is on screen
             assert self.geometry() == before, f"{name} moved the wall"
             if endpoint == "situation":
@@ -114,7 +118,7 @@ class Wall:
                 assert tile.banner.isVisible() and tile.chart_area.isVisible()
                 assert "数据格式错误" in tile.banner.full_text
             assert "已连接" not in self.window.header.connection.text()
-            assert self.cache.load_all()[endpoint].payload == good[endpoint]  # the refused body is not cached
+            assert self.cache.load_all()[endpoint].payload == entry.payload  # the refused body is not cached
         self.proxy.clear()
         ended = time.monotonic()
         await until(self.fresh, f"recovery from {name}")
@@ -238,3 +242,30 @@ def test_behind_a_gateway_a_dead_server_is_an_outage_of_the_whole_wall(qtbot, ce
         wall.run(scenario, intervals)
     finally:
         gateway.stop()
+
+
+def test_hostile_warnings_are_refused_one_by_one_and_the_feed_moves_on(proxy, tmp_path, caplog):
+    """A page of the feed with a non-object, a megabyte id, a place at 1e308 and a headline that is an
+    object among the real warnings: those are refused alone, the real ones arrive, the cursor moves."""
+    hostile = [1, {"id": "x" * 1_000_000, "identifier": "i", "sender": "s", "sent": "2026-11-24T20:15:00+08:00"},
+               {"id": "W900001", "identifier": "i1", "sender": "s", "sent": "2026-11-24T20:15:00+08:00",
+                "lon": 1e308, "lat": 32.0},
+               {"id": "W900002", "identifier": "i2", "sender": "s", "sent": "2026-11-24T20:15:00+08:00",
+                "headline": {"a": 1}}]
+    proxy.clear()
+    proxy.mutate_prefix = "/api/v1/warnings"
+    proxy.mutate = lambda path, page: dict(page, warnings=hostile + page["warnings"])
+    inbox = Inbox(tmp_path / "warnings.sqlite")
+    feed = CentralFeed(proxy.url, wait_s=1)
+    try:
+        with caplog.at_level(logging.ERROR):
+            batch = feed.fetch(None, wait_s=0)
+        assert len(batch.problems) == 4 and batch.cursor
+        assert [m.id for m in batch.messages] and all(m.id.startswith("W0") for m in batch.messages)
+        assert any("lon：数值超出约定范围" in p for p in batch.problems)
+        assert any("headline：应为文本" in p for p in batch.problems)
+        assert all(len(p) < 400 for p in batch.problems)  # never the megabyte id itself
+    finally:
+        proxy.clear()
+        feed.close()
+        inbox.close()

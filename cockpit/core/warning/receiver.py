@@ -18,6 +18,7 @@ from cockpit.core.client import ApiClient, ApiError, BodyTooLarge, capped_body, 
 from cockpit.core.warning.inbox import Inbox
 from cockpit.core.warning.model import BadWarning, WarningMessage, from_api, from_cap, plain_url
 from kernel.cap import MAX_CAP_BYTES, MAX_FEED_BYTES, CapError, parse_cap, parse_feed
+from kernel.contract import payloads
 
 log = logging.getLogger(__name__)
 
@@ -91,17 +92,26 @@ class CentralFeed:
         params: dict[str, object] = {"limit": self.limit, "wait": self.wait_s if wait_s is None else wait_s}
         if cursor:
             params["after"] = cursor
-        try:
-            result = self.poll_client.fetch("warnings", params=params)
-        except ApiError as exc:
-            if exc.status == 400 and cursor:
-                raise CursorRejected(str(exc)) from None
-            raise
+        while True:
+            try:
+                result = self.poll_client.fetch("warnings", params=params)
+                break
+            except ApiError as exc:
+                if exc.status == 400 and cursor:
+                    raise CursorRejected(str(exc)) from None
+                if exc.too_large and params["limit"] > 1:  # long CAP texts: fewer at a time, never stuck
+                    params["limit"] = max(1, params["limit"] // 4)
+                    continue
+                raise
         assert isinstance(result.payload, dict)  # check_payload guarantees warnings and cursor
         messages, problems = [], []
         for item in result.payload["warnings"]:
             try:
+                payloads.check_warning(item)
                 messages.append(from_api(item))
+            except payloads.ContractError as exc:  # refused alone: the others go on, so does the cursor
+                which = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else "?"
+                problems.append(f"预警 {which[:40]} 数据格式错误：{exc}")
             except BadWarning as exc:
                 problems.append(str(exc))
         return Batch(messages, result.server_date, result.payload["cursor"], problems,

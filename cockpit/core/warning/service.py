@@ -191,6 +191,7 @@ class WarningService:
     async def _central_loop(self) -> None:
         backoff = 1.0
         while True:
+            self._central_wake.clear()  # before asking: a wake-up during a slow failure still counts
             try:
                 # Catch up at once after a start or an outage; then wait on the server (long poll).
                 changes = await self.poll_central_once(None if self.caught_up else 0)
@@ -210,7 +211,6 @@ class WarningService:
 
     async def _pause(self, seconds: float, *, wakeable: bool = True) -> None:
         """Wait out a backoff, unless `wake` says the server is back (a Retry-After is kept to)."""
-        self._central_wake.clear()
         if not wakeable:
             await asyncio.sleep(seconds)
             return
