@@ -1,5 +1,5 @@
-"""The central API's clock as this machine sees it: the median offset of the recent answers' HTTP
-`Date` from our own clock.
+"""A server's clock as this machine sees it: the median of what its recent answers say (the central
+API's HTTP `Date`, or the clock a feed states with its rate).
 
 Nothing on the wall depends on the two clocks agreeing: ages are measured on the monotonic clock from
 when an answer arrived, and the header shows the city's time from this machine. The estimate serves
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import statistics
 from collections import deque
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from cockpit.core.formats import format_duration
 
@@ -20,28 +20,42 @@ TOLERANCE_S = 120.0  # clocks this close count as agreeing (NTP-less servers dri
 
 
 class ClockEstimate:
+    """A server's clock: the median, over its recent answers, of what each says the time is now.
+    `rate`: how fast that clock runs against real time (a simulated city's may run faster)."""
+
     def __init__(self, window: int = 15, tolerance_s: float = TOLERANCE_S) -> None:
         self.tolerance_s = tolerance_s
-        self._offsets: deque[float] = deque(maxlen=window)  # server minus ours, seconds
-
-    def observe(self, server_date: datetime | None, local_now: datetime | None = None) -> None:
-        if server_date is not None:
-            self._offsets.append((server_date - (local_now or datetime.now(UTC))).total_seconds())
+        self.rate = 1.0
+        self._seen: deque[tuple[datetime, datetime]] = deque(maxlen=window)  # (ours, the server's)
 
     @property
-    def offset_s(self) -> float:
-        """One of the offsets seen (never the mean of two back ends' clocks, a time nobody keeps)."""
-        return statistics.median_low(self._offsets) if self._offsets else 0.0
+    def observed(self) -> bool:
+        return bool(self._seen)
 
-    def server_now(self, local_now: datetime | None = None) -> datetime:
-        return (local_now or datetime.now(UTC)) + timedelta(seconds=self.offset_s)
+    def observe(self, server_time: datetime | None, local_now: datetime | None = None, *,
+                rate: float = 1.0) -> None:
+        if server_time is None:
+            return
+        if rate != self.rate:  # the clock changed its pace: what it said before no longer predicts it
+            self._seen.clear()
+            self.rate = rate
+        self._seen.append((local_now or datetime.now(UTC), server_time))
+
+    def now(self, local_now: datetime | None = None) -> datetime:
+        """One of the times the recent answers predict (never the mean of two back ends' clocks, a
+        time nobody keeps); this machine's time before any answer."""
+        local = local_now or datetime.now(UTC)
+        if not self._seen:
+            return local
+        return statistics.median_low(server + (local - seen) * self.rate for seen, server in self._seen)
 
     def problem(self) -> str | None:
         """What is wrong with the server's clock, in words for the duty operator; None when fine."""
-        if not self._offsets:
+        if not self._seen:
             return None
-        offset = self.offset_s
-        strays = [o for o in self._offsets if abs(o - offset) > self.tolerance_s]
+        offsets = [(server - seen).total_seconds() for seen, server in self._seen]
+        offset = statistics.median_low(offsets)
+        strays = [o for o in offsets if abs(o - offset) > self.tolerance_s]
         if len(strays) >= 3:  # not one odd answer: several back ends with different clocks
             spread = max(abs(o - offset) for o in strays)
             return f"服务器时钟不一致：各次回答相差约 {_minutes(spread)}"

@@ -122,7 +122,7 @@ class Store:
 
     def server_now(self) -> datetime:
         """Now on the central API's clock, as estimated from its recent answers."""
-        return self.clock.server_now()
+        return self.clock.now()
 
     def put_fetch(self, result: FetchResult) -> None:
         self.clock.observe(result.server_date)

@@ -28,6 +28,7 @@ from cockpit.views.widgets import (
     loosen,
     show_as_of,
     show_badge,
+    shows_stale,
     stale_banner,
 )
 
@@ -137,12 +138,11 @@ class PanelView(QFrame):
 
     def refresh_age(self, server_now: datetime | None) -> None:
         """Keep the stale banner's age current (the window calls this on its shared timer)."""
-        entry = self.entry
-        stale = entry is not None and entry.state is State.STALE and entry.payload is not None
+        stale = shows_stale(self.entry)
         if self.property("state") != ("stale" if stale else ""):
             self.setProperty("state", "stale" if stale else "")
             self.style().polish(self)
-        stale_banner(self.banner, entry if stale else None, server_now)
+        stale_banner(self.banner, self.entry, server_now)
 
     def set_scale(self, scale: float) -> None:
         for _block, chart in self.charts:

@@ -142,9 +142,7 @@ class SituationView(QFrame):
 
     def refresh_age(self, server_now: datetime | None) -> None:
         """A stale map says how old it is and why, as the panels do (the window's shared timer)."""
-        entry = self.entry
-        stale = entry is not None and entry.state is State.STALE and entry.payload is not None
-        stale_banner(self.banner, entry if stale else None, server_now)
+        stale_banner(self.banner, self.entry, server_now)
 
     def set_scale(self, scale: float) -> None:
         self.headline.set_scale(scale)
@@ -210,7 +208,9 @@ class SituationView(QFrame):
 
     def _show_zones(self, zones: list[dict]) -> None:
         figure = self._figure()
-        zones = zones[:MAX_ZONES]  # the row has room for a few; the contract allows a hundred
+        # One tile per code (a code sent twice is one zone); the row has room for a few, the contract
+        # allows a hundred.
+        zones = list({str(zone.get("code")): zone for zone in zones}.values())[:MAX_ZONES]
         if [str(zone.get("code")) for zone in zones] != list(self.zone_tiles):
             for tile in self.zone_tiles.values():
                 tile.deleteLater()

@@ -43,9 +43,15 @@ def show_as_of(label: QLabel, entry: Entry | None, pattern: str) -> None:
     label.setToolTip("\n".join(filter(None, [f"数据时间 {entry.as_of}" if entry and entry.as_of else "", problem])))
 
 
+def shows_stale(entry: Entry | None) -> bool:
+    """A picture is on screen, but old or its last update failed."""
+    return entry is not None and entry.state is State.STALE and entry.payload is not None
+
+
 def stale_banner(banner: LinesLabel, entry: Entry | None, server_now: datetime | None) -> None:
-    """The loud line over a stale picture: how long since the server last confirmed it, and why."""
-    if entry is None:
+    """The loud line over a stale picture: how long since the server last confirmed it, and why;
+    hidden when the entry shows no stale picture."""
+    if not shows_stale(entry):
         banner.hide()
         return
     age = entry.age_s(server_now) if server_now is not None else None

@@ -1,7 +1,7 @@
 """The contract's payloads as models (docs/api-contract.md): what every GET answer of the central API
 may hold, with the limits a client relies on. The cockpit checks each answer against them before it
-reaches the screen or the cache; the reference server documents them in its OpenAPI schema; the
-fault tests generate hostile payloads from their JSON Schema.
+reaches the screen or the cache; the reference server's answers are tested against them; the tests
+generate payloads from their JSON Schema.
 
 Numbers are finite and within `MAX_FIGURE`, strings and lists have a maximum length, times carry an
 offset. A value that breaks a limit refuses the whole answer: the last good one stays on screen.
@@ -351,20 +351,14 @@ class ContractError(ValueError):
 def check(endpoint: str, payload: Any) -> None:
     """Raise ContractError when `payload` is not what the contract lets `endpoint` answer."""
     kind = kind_of(endpoint)
-    try:
-        _ADAPTERS[kind].validate_python(payload)
-    except ValidationError as exc:
-        raise ContractError(describe(exc)) from None
+    _validate(_ADAPTERS[kind], payload)
     if kind == "panel" and payload["id"] != endpoint.removeprefix("panels/"):
         raise ContractError(f"回答了另一个专题（{payload['id'][:MAX_ID]}）")
 
 
 def check_warning(item: Any) -> None:
     """Raise ContractError when one warning of the feed is not what the contract allows."""
-    try:
-        _WARNING_ADAPTER.validate_python(item)
-    except ValidationError as exc:
-        raise ContractError(describe(exc)) from None
+    _validate(_WARNING_ADAPTER, item)
 
 
 def schema(endpoint_kind: str, *, closed: bool = False) -> dict:
@@ -391,8 +385,12 @@ def _closed(schema: Any) -> Any:
 
 def check_block(block: Any) -> None:
     """Raise ContractError when `block` is not a block the contract allows."""
+    _validate(_BLOCK_ADAPTER, block)
+
+
+def _validate(adapter: TypeAdapter, value: Any) -> None:
     try:
-        _BLOCK_ADAPTER.validate_python(block)
+        adapter.validate_python(value)
     except ValidationError as exc:
         raise ContractError(describe(exc)) from None
 

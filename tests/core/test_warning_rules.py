@@ -138,13 +138,13 @@ def test_server_clock_follows_the_feed_stated_clock_and_rate():
     than real time must expire its warnings 60x sooner than HTTP Date alone would say."""
     from datetime import UTC, datetime, timedelta
 
-    from cockpit.core.warning.receiver import ServerClock
+    from cockpit.core.clock import ClockEstimate
 
-    clock = ServerClock()
+    clock = ClockEstimate(window=9)  # as the warning service keeps it
     local = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
     http_date = local + timedelta(seconds=2)
     sim_now = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
-    clock.observe(http_date, local, stated=(sim_now, 60.0))
+    clock.observe(sim_now, local, rate=60.0)  # the feed states its clock and rate
     assert clock.now(local + timedelta(seconds=10)) == sim_now + timedelta(minutes=10)
     clock.observe(http_date, local)  # a source without a stated clock: HTTP Date at real rate
     assert clock.now(local + timedelta(seconds=10)) == http_date + timedelta(seconds=10)

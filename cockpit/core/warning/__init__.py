@@ -3,7 +3,7 @@
 from cockpit.core.warning.audit import AuditLog, read_audit
 from cockpit.core.warning.inbox import Change, Inbox
 from cockpit.core.warning.model import CENTRAL, WarningMessage, WarningRecord, from_api, from_cap
-from cockpit.core.warning.receiver import CapFeed, CentralFeed, ServerClock
+from cockpit.core.warning.receiver import CapFeed, CentralFeed
 from cockpit.core.warning.rules import (
     ReminderPolicy,
     due_action,
@@ -15,6 +15,6 @@ from cockpit.core.warning.service import WarningService
 
 __all__ = [
     "CENTRAL", "AuditLog", "CapFeed", "CentralFeed", "Change", "Inbox", "ReminderPolicy",
-    "ServerClock", "WarningMessage", "WarningRecord", "WarningService", "due_action", "due_actions",
+    "WarningMessage", "WarningRecord", "WarningService", "due_action", "due_actions",
     "from_api", "from_cap", "grouped_by_level", "read_audit", "severity_order",
 ]

@@ -6,8 +6,6 @@ Everything here blocks and runs in a worker thread; `WarningService` awaits it.
 from __future__ import annotations
 
 import logging
-import statistics
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import quote
@@ -21,37 +19,6 @@ from kernel.cap import MAX_CAP_BYTES, MAX_FEED_BYTES, CapError, parse_cap, parse
 from kernel.contract import payloads
 
 log = logging.getLogger(__name__)
-
-
-class ServerClock:
-    """The clock that `sent` and `expires` are written on, as the server tells it, for expiry
-    (a wall's own clock may be wrong). That is HTTP `Date`, unless the feed states its own clock
-    and rate (the simulated city runs faster than real time). The median over the recent answers:
-    one odd answer (a back end whose clock is off) moves nothing."""
-
-    WINDOW = 9
-
-    def __init__(self) -> None:
-        self.rate = 1.0
-        self.observed = False
-        self._seen: deque[tuple[datetime, datetime]] = deque(maxlen=self.WINDOW)  # (ours, the server's)
-
-    def observe(self, server_date: datetime | None, local_now: datetime | None = None, *,
-                stated: tuple[datetime, float] | None = None) -> None:
-        if stated is None and server_date is None:
-            return
-        server, rate = stated if stated is not None else (server_date, 1.0)
-        if rate != self.rate:  # the clock changed its pace: what it said before no longer predicts it
-            self._seen.clear()
-            self.rate = rate
-        self._seen.append((local_now or datetime.now(UTC), server))
-        self.observed = True
-
-    def now(self, local_now: datetime | None = None) -> datetime:
-        local = local_now or datetime.now(UTC)
-        if not self._seen:
-            return local
-        return statistics.median_low(server + (local - seen) * self.rate for seen, server in self._seen)
 
 
 @dataclass(frozen=True)

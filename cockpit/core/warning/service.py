@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from cockpit.core.client import ApiError
+from cockpit.core.clock import ClockEstimate
 from cockpit.core.threads import DaemonThreadExecutor
 from cockpit.core.warning.audit import AuditLog
 from cockpit.core.warning.inbox import Change, Inbox
@@ -22,7 +23,6 @@ from cockpit.core.warning.receiver import (
     CentralFeed,
     CursorRejected,
     FeedError,
-    ServerClock,
 )
 from cockpit.core.warning.rules import ReminderPolicy, due_actions
 from kernel.cap import CapError
@@ -40,7 +40,9 @@ class WarningService:
         self.inbox, self.central, self.feeds, self.audit = inbox, central, list(feeds), audit
         self.policy = policy or ReminderPolicy()
         self.on_change = on_change or (lambda changes: None)
-        self.clock = ServerClock()
+        # The clock `sent` and `expires` are written on, for expiry (a wall's own may be wrong): HTTP
+        # `Date`, unless the feed states its own clock and rate.
+        self.clock = ClockEstimate(window=9)
         self.expire_every_s, self.ack_retry_s, self.max_backoff_s = expire_every_s, ack_retry_s, max_backoff_s
         self.ack_sync_s = ack_sync_s  # how often to learn of acks made at other clients (0: never)
         self.last_error: str = ""  # the receiver's latest trouble, for a status line ("" when well)
@@ -143,7 +145,10 @@ class WarningService:
             return []
         for problem in batch.problems:
             log.error("a warning from the central API was refused: %s", problem)
-        self.clock.observe(batch.server_now, stated=batch.stated_clock)
+        if batch.stated_clock is not None:
+            self.clock.observe(batch.stated_clock[0], rate=batch.stated_clock[1])
+        else:
+            self.clock.observe(batch.server_now)
         changes = self.inbox.receive(batch.messages, self.clock.now(), cursor=batch.cursor)
         self._publish(changes)
         return changes
