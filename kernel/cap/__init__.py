@@ -22,14 +22,18 @@ from kernel.cap.model import (
     CapError,
     CapInfo,
     CapReference,
+    CapResource,
+    CapTime,
     FeedEntry,
     format_cap_time,
 )
 from kernel.cap.read import parse_cap, parse_feed
+from kernel.cap.signature import SignatureCheck, TrustList, TrustListError, check_signature
 from kernel.cap.write import build_cap
 
 __all__ = [
     "ATOM", "CAP10", "CAP12", "CAP_NS", "CERTAINTIES", "MAX_CAP_BYTES", "MAX_FEED_BYTES", "MSG_TYPES", "SCOPES",
     "SEVERITIES", "STATUSES", "URGENCIES", "CapAlert", "CapArea", "CapError", "CapInfo", "CapReference",
-    "FeedEntry", "build_cap", "format_cap_time", "parse_cap", "parse_feed",
+    "CapResource", "CapTime", "FeedEntry", "build_cap", "format_cap_time", "parse_cap", "parse_feed",
+    "SignatureCheck", "TrustList", "TrustListError", "check_signature",
 ]

@@ -8,8 +8,10 @@ from datetime import datetime
 
 from kernel import levels
 
-MAX_CAP_BYTES = 512 * 1024
-MAX_FEED_BYTES = 4 * 1024 * 1024
+# National services send single messages near 1 MiB (one detailed polygon); both caps are checked
+# before a byte is parsed.
+MAX_CAP_BYTES = 4 * 1024 * 1024
+MAX_FEED_BYTES = 16 * 1024 * 1024
 
 CAP_NS = {
     "urn:oasis:names:tc:emergency:cap:1.2": "1.2",
@@ -38,6 +40,20 @@ class CapError(ValueError):
         self.code = code  # too_large, not_xml, forbidden, not_cap, unsupported_version, invalid
 
 
+class CapTime(datetime):
+    """A CAP time that remembers how it was written (`-00:00` is not `+00:00` to a re-emitted message)."""
+
+    written: str
+
+    @classmethod
+    def read(cls, text: str) -> CapTime:
+        moment = datetime.fromisoformat(text)
+        made = cls(moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second,
+                   moment.microsecond, moment.tzinfo, fold=moment.fold)
+        made.written = text
+        return made
+
+
 @dataclass(frozen=True)
 class CapReference:
     sender: str
@@ -55,6 +71,18 @@ class CapArea:
     polygons: tuple[tuple[tuple[float, float], ...], ...] = ()  # rings of (lon, lat)
     circles: tuple[tuple[float, float, float], ...] = ()  # (lon, lat, radius_km)
     geocodes: tuple[tuple[str, str], ...] = ()  # (valueName, value)
+    altitude: str = ""  # feet above sea level, as written
+    ceiling: str = ""
+
+
+@dataclass(frozen=True)
+class CapResource:
+    description: str
+    mime_type: str = ""
+    size: str = ""  # bytes, as written
+    uri: str = ""
+    deref_uri: str = ""  # the resource itself, base64
+    digest: str = ""  # SHA-1 of the resource, hex
 
 
 @dataclass(frozen=True)
@@ -75,6 +103,7 @@ class CapInfo:
     onset: datetime | None = None
     expires: datetime | None = None
     areas: tuple[CapArea, ...] = ()
+    resources: tuple[CapResource, ...] = ()
     parameters: tuple[tuple[str, str], ...] = ()
     event_codes: tuple[tuple[str, str], ...] = ()
     response_types: tuple[str, ...] = ()
@@ -137,7 +166,10 @@ class FeedEntry:
 
 
 def format_cap_time(moment: datetime) -> str:
-    """CAP's dateTime form: seconds, always an explicit offset (never "Z")."""
+    """CAP's dateTime form: seconds, always an explicit offset (never "Z"); a time read from a message
+    is written as it was."""
+    if isinstance(moment, CapTime) and getattr(moment, "written", ""):
+        return moment.written
     if moment.tzinfo is None:
         raise CapError("invalid", f"the time {moment} has no time-zone offset; CAP times need one")
     return moment.isoformat(timespec="seconds")

@@ -33,6 +33,8 @@ from kernel.cap.model import (
     CapError,
     CapInfo,
     CapReference,
+    CapResource,
+    CapTime,
     FeedEntry,
 )
 
@@ -73,6 +75,14 @@ _DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z
 _EXPAT_ENCODINGS = {"utf-8", "utf8", "utf-16", "utf16", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1"}
 
 
+def size_words(size: int) -> str:
+    """4194304 -> "4 MiB", 881000 -> "860.4 KiB"."""
+    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} bytes"
+
+
 def _expat_readable(data: bytes, what: str) -> bytes | str:
     """Expat reads UTF-8/16, ASCII and Latin-1 only; Chinese systems often send GB2312, GBK or
     GB18030. Those are decoded here (declaration dropped), so a warning is never lost to its charset."""
@@ -93,7 +103,7 @@ def _safe_root(data: bytes, limit: int, what: str) -> ET.Element:
     if not isinstance(data, bytes | bytearray):
         raise TypeError(f"a {what} is parsed from bytes, not {type(data).__name__}")
     if len(data) > limit:
-        raise CapError("too_large", f"the {what} is {len(data) // 1024} KiB; at most {limit // 1024} KiB "
+        raise CapError("too_large", f"the {what} is {size_words(len(data))}; at most {size_words(limit)} "
                                     "is accepted")
     head = bytes(data[:512]).lstrip().lower()
     if not head:
@@ -171,6 +181,7 @@ def _info_from(element: ET.Element, ns: str) -> CapInfo:
         onset=get.time("onset"),
         expires=get.time("expires"),
         areas=tuple(_area_from(area, ns) for area in element.findall(f"{ns}area")),
+        resources=tuple(_resource_from(resource, ns) for resource in element.findall(f"{ns}resource")),
         parameters=get.pairs("parameter"),
         event_codes=get.pairs("eventCode"),
         response_types=get.all("responseType"),
@@ -185,6 +196,16 @@ def _area_from(element: ET.Element, ns: str) -> CapArea:
         polygons=tuple(_polygon(text) for text in get.all("polygon")),
         circles=tuple(_circle(text) for text in get.all("circle")),
         geocodes=get.pairs("geocode"),
+        altitude=get.optional("altitude"),
+        ceiling=get.optional("ceiling"),
+    )
+
+
+def _resource_from(element: ET.Element, ns: str) -> CapResource:
+    get = _Reader(element, ns, "resource")
+    return CapResource(
+        description=get.required("resourceDesc"), mime_type=get.optional("mimeType"), size=get.optional("size"),
+        uri=get.optional("uri"), deref_uri=get.optional("derefUri"), digest=get.optional("digest"),
     )
 
 
@@ -237,9 +258,9 @@ def _identifier(value: str, name: str) -> str:
     return value
 
 
-def _cap_time(text: str, name: str) -> datetime:
+def _cap_time(text: str, name: str) -> CapTime:
     try:
-        moment = datetime.fromisoformat(text)
+        moment = CapTime.read(text)
     except ValueError:
         raise CapError("invalid", f"<{name}> {text!r} is not a date and time like "
                                   "2026-11-24T20:15:00+08:00") from None

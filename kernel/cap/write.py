@@ -53,6 +53,13 @@ def _build_info(element: ET.Element, info: CapInfo) -> None:
     _add(element, "web", info.web)
     _add(element, "contact", info.contact)
     _add_pairs(element, "parameter", info.parameters)
+    for resource in info.resources:
+        resource_element = ET.SubElement(element, _q("resource"))
+        _add(resource_element, "resourceDesc", resource.description)
+        # CAP 1.1 allowed a resource without a type; 1.2 needs one.
+        _add(resource_element, "mimeType", resource.mime_type or "application/octet-stream")
+        for name in ("size", "uri", "deref_uri", "digest"):
+            _add(resource_element, "derefUri" if name == "deref_uri" else name, getattr(resource, name))
     for area in info.areas:
         area_element = ET.SubElement(element, _q("area"))
         _add(area_element, "areaDesc", area.description)
@@ -61,11 +68,16 @@ def _build_info(element: ET.Element, info: CapInfo) -> None:
         for lon, lat, radius in area.circles:
             _add(area_element, "circle", f"{_num(lat)},{_num(lon)} {_num(radius)}")
         _add_pairs(area_element, "geocode", area.geocodes)
+        _add(area_element, "altitude", area.altitude)
+        _add(area_element, "ceiling", area.ceiling)
 
 
 def _num(value: float) -> str:
-    """Plain decimal, no exponent (7 places: about a centimetre)."""
-    return format(value, ".7f").rstrip("0").rstrip(".")
+    """The shortest decimal that reads back as the same number, never with an exponent."""
+    text = repr(float(value))
+    if "e" in text:
+        text = format(value, ".20f").rstrip("0").rstrip(".")
+    return text.removesuffix(".0")
 
 
 def _q(name: str) -> str:

@@ -35,6 +35,7 @@ MAX_WARNING_TEXT = 2_000_000  # a real CAP headline may be a megabyte; the views
 MAX_POINTS = 10_000
 MAX_SERIES = 5_000  # points along a series' x axis
 MAX_BLOCKS = 50
+MAX_RING_POINTS = 500_000  # a polygon of a warning area: a 4 MiB CAP message holds about 200,000
 YEARS = (1900, 2200)  # the span a time may fall in
 
 
@@ -295,6 +296,45 @@ class WarningArea(_Part):
     adcode: Ident | None = None
 
 
+class WarningCircle(_Part):
+    lon: Lon
+    lat: Lat
+    radius_km: Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=20_000)]
+
+
+class WarningGeocode(_Part):
+    name: Annotated[str, Field(strict=True, max_length=1000)]
+    value: Annotated[str, Field(strict=True, max_length=1000)]
+
+
+def _lon_lat(point: list[float]) -> list[float]:
+    if not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90):
+        raise ValueError("off_the_globe")
+    return point
+
+
+# [lon, lat] as JSON writes it (a list: strict validation takes no list for a tuple)
+Position = Annotated[list[Annotated[float, Field(strict=True, allow_inf_nan=False)]],
+                     Field(min_length=2, max_length=2), AfterValidator(_lon_lat)]
+Ring = Annotated[list[Position], Field(min_length=3, max_length=MAX_RING_POINTS)]
+
+
+class WarningShape(_Part):
+    """One area of a CAP message, every polygon and circle kept (a national message may have 70 areas, or
+    one ring of 100,000 points)."""
+    name: WarningText = ""
+    adcode: Ident | None = None
+    polygons: list[Ring] = Field(default=[], max_length=100)
+    circles: list[WarningCircle] = Field(default=[], max_length=100)
+    geocodes: list[WarningGeocode] = Field(default=[], max_length=1000)
+
+
+class WarningSignature(_Part):
+    status: Literal["valid", "unsigned"]
+    signer: Annotated[str, Field(strict=True, max_length=1000)] = ""
+    fingerprint: Annotated[str, Field(strict=True, max_length=200)] = ""
+
+
 class WarningItem(_Part):
     """One warning of the feed: the fields the cockpit shows and acts on (docs/api-contract.md)."""
     id: Ident
@@ -306,7 +346,10 @@ class WarningItem(_Part):
     headline: WarningText = ""
     description: WarningText = ""
     instruction: WarningText = ""
+    expires_assumed: Annotated[bool, Field(strict=True)] = False
     area: WarningArea | None = None
+    areas: list[WarningShape] = Field(default=[], max_length=1000)
+    signature: WarningSignature | None = None
     lon: Lon | None = None
     lat: Lat | None = None
 
@@ -441,6 +484,8 @@ def _value_words(code: str) -> str:
         return f"时间超出约定范围（{YEARS[0]}–{YEARS[1]} 年）"
     if code == "gauge_range":
         return "min 应小于 max"
+    if code == "off_the_globe":
+        return "经纬度超出范围（经度 ±180，纬度 ±90）"
     if code.startswith("series_length:"):
         _tag, line, got, wanted = code.split(":")
         return f"第 {int(line) + 1} 条线有 {got} 个值，x 有 {wanted} 个"
