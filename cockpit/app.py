@@ -196,16 +196,19 @@ def start_warnings(settings: Settings, window):
     from cockpit.core.warning.rules import ReminderPolicy
     from cockpit.views.warning import WarningCenter
     from kernel import levels
+    from kernel.cap import TrustList
 
+    trust = TrustList.load(settings.trusted_signers) if settings.trusted_signers else None  # checked at parse
     service = WarningService(
         Inbox(user_data_dir() / f"warnings-{source_key(settings)}.sqlite"),
-        feeds=tuple(CapFeed(feed, ca_bundle=settings.ca_bundle) for feed in settings.cap_feeds),
+        feeds=tuple(CapFeed(feed, ca_bundle=settings.ca_bundle, trust=trust,
+                            lifetimes=levels.lifetimes(settings.default_lifetime)) for feed in settings.cap_feeds),
         audit=AuditLog(settings.audit_log) if settings.audit_log else None,
         policy=ReminderPolicy(popup_levels=levels.at_least(settings.popup_level)))
     center = WarningCenter(window, service, display_only=settings.display_only, scale=window.scale,
                            sounds=settings.screenshot is None)
     window.set_warning_list(center.history)
-    center.fly_to_requested.connect(window.locate)
+    window.attach_warning_center(center)
     center.changed.connect(window.set_warning_count)
     center.start()
     return center

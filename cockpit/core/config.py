@@ -19,6 +19,7 @@ from pathlib import Path
 from cockpit.core.client import validate_base_url
 from cockpit.core.paths import APP_NAME, user_cache_dir
 from kernel import levels
+from kernel.cap import TrustList, TrustListError
 from kernel.clock import CITY_TZ, instant_argument
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ class Settings:
     seed: int
     sim_start: datetime | None  # where the embedded simulated city's clock starts (None: now)
     catalogue: Path | None = None  # the panel catalogue (None: the shipped resources/panels.json)
+    default_lifetime: str = ""  # CAP feeds' messages without <expires>: kernel.levels.lifetimes overrides
+    trusted_signers: Path | None = None  # PEM certificates a signed CAP feed message must be signed by
 
     @property
     def has_token(self) -> bool:
@@ -77,13 +80,23 @@ def parse_settings(argv: list[str] | None = None, env: Mapping[str, str] | None 
         parser.error("--ca-bundle needs --api (the embedded central API speaks plain HTTP on loopback)")
     if args.api and args.sim_start:
         parser.error("--sim-start sets the embedded simulated city's clock: it does not go with --api")
+    try:
+        levels.lifetimes(args.default_lifetime)
+    except ValueError as exc:
+        parser.error(f"--default-lifetime: {exc}")
+    if args.trusted_signers:
+        try:
+            TrustList.load(args.trusted_signers)
+        except TrustListError as exc:
+            parser.error(f"--trusted-signers: {exc}")
     token = _token(args.api, env) if args.api else None
     return Settings(
         api_url=args.api, token=token, ca_bundle=args.ca_bundle, screenshot=args.screenshot, size=args.size,
         timeout_s=args.timeout, cache_path=args.cache or user_cache_dir() / "payloads.sqlite",
         display_only=args.display_only, audit_log=args.audit_log, cap_feeds=tuple(args.cap_feed),
         popup_level=args.popup_level, fullscreen=args.fullscreen, span_screens=args.span_screens,
-        speed=args.speed, seed=args.seed, sim_start=args.sim_start, catalogue=args.catalogue)
+        speed=args.speed, seed=args.seed, sim_start=args.sim_start, catalogue=args.catalogue,
+        default_lifetime=args.default_lifetime, trusted_signers=args.trusted_signers)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -110,6 +123,12 @@ def _parser() -> argparse.ArgumentParser:
                              "the others go to the warning list)")
     parser.add_argument("--cap-feed", metavar="URL", type=_http_url, action="append", default=[],
                         help="a CAP feed to watch as well (repeatable)")
+    parser.add_argument("--default-lifetime", default="", metavar="LEVEL=DURATION,...",
+                        help="how long a CAP feed's message without <expires> is in force, per level "
+                             "(default red=6h,orange=12h,yellow=24h,blue=24h)")
+    parser.add_argument("--trusted-signers", type=Path, metavar="PATH",
+                        help="PEM certificates (a file or a folder): a signed CAP feed message must be "
+                             "signed by one of them")
     parser.add_argument("--fullscreen", action="store_true", help="fill the screen")
     parser.add_argument("--span-screens", action="store_true",
                         help="a video wall: one frameless window over every screen, no mouse pointer")

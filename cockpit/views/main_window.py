@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -243,6 +243,17 @@ class MainWindow(QMainWindow):
     def set_warning_count(self, waiting: int) -> None:
         """How many warnings wait for acknowledgement (shown on the header's 预警 button)."""
         self.header.set_warning_count(waiting)
+
+    def attach_warning_center(self, center: QObject) -> None:
+        """The warning centre: the situation map draws the areas of the warnings in force, and a warning
+        located is framed whole, every area of it (locate_warning)."""
+        center.in_force_changed.connect(self.map.show_warning_areas)
+        center.warning_located.connect(self.locate_warning)
+
+    def locate_warning(self, message) -> None:
+        """Show every area of a warning (a WarningMessage) on the situation map."""
+        self.show_overview()
+        self.map.fly_to_warning(message)
 
     def show_warnings(self) -> None:
         if self.warning_list is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -13,6 +13,7 @@ import pytest
 
 from cockpit.core.warning import AuditLog, CapFeed, Inbox, WarningService, read_audit
 from cockpit.core.warning.receiver import FeedError
+from kernel import levels
 from kernel.cap import MAX_FEED_BYTES
 
 CAP_DIR = Path(__file__).resolve().parents[1] / "data" / "cap"
@@ -106,7 +107,7 @@ def test_broken_entries_are_reported_and_the_rest_kept(site):
     ((CAP_DIR / "xee.cap").read_bytes(), "DTD"),
     (b"<html><body>502 Bad Gateway</body></html>", "HTML"),
     (b"", "empty"),
-    (b"<alert>" + b" " * (MAX_FEED_BYTES + 10) + b"</alert>", "KiB"),
+    (b"<alert>" + b" " * (MAX_FEED_BYTES + 10) + b"</alert>", "larger than 16 MiB"),
 ])
 def test_hostile_or_broken_sources_raise_a_clear_feed_error(site, body, words):
     site.pages["/bad"] = body
@@ -203,3 +204,20 @@ def test_a_feed_page_too_large_for_its_cap_is_asked_again_in_smaller_pages(monke
             feed.close()
     asked = [int(parse_qs(urlsplit(path).query)["limit"][0]) for path, _headers in api.requests]
     assert asked == [200, 50, 12, 3] and len(batch.messages) == 3 and batch.cursor == "c3"
+
+
+def test_a_signed_message_is_verified_and_a_tampered_one_is_refused_in_words(site):
+    genuine = (CAP_DIR / "world2" / "ipaws_alert_polygon_signed.xml").read_bytes()
+    site.pages["/signed.cap"] = genuine
+    batch = CapFeed(site.url + "/signed.cap").fetch()
+    assert [m.signature for m in batch.messages] == ["valid"] and "IPAWS" in batch.messages[0].signer
+    site.pages["/forged.cap"] = genuine.replace(b"<severity>Extreme", b"<severity>Minor", 1)
+    with pytest.raises(FeedError, match="signature"):
+        CapFeed(site.url + "/forged.cap").fetch()
+
+
+def test_a_message_without_expires_ends_after_the_default_lifetime(site):
+    site.pages["/homeland.cap"] = (CAP_DIR / "world2" / "cap12_spec_a1_homeland.xml").read_bytes()
+    message, = CapFeed(site.url + "/homeland.cap", lifetimes=levels.lifetimes("orange=90m")).fetch().messages
+    assert message.expires_assumed and message.expires - message.sent == timedelta(minutes=90)
+    assert "默认" in message.expiry_note

@@ -41,7 +41,7 @@ def test_the_popup_is_non_modal_names_the_level_and_acknowledges(qtbot, wall, tm
     window, other, inbox, service = wall
     center = WarningCenter(window, service, sounds=False, user="张三", client_name="desk-1")
     flights, other_clicks = [], []
-    center.fly_to_requested.connect(lambda lon, lat, adcode: flights.append((lon, lat, adcode)))
+    center.warning_located.connect(lambda m: flights.append((m.lon, m.lat, m.adcode)))
     other.clicked.connect(lambda: other_clicks.append(1))
     service.receive([message(1, "blue", "蓝色小事"), message(2, "red", "暴雨红色预警"),
                      message(3, "orange", "疑似群租房集中")], NOW)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from cockpit.core import paths
 from cockpit.core.warning.model import CENTRAL, WarningMessage, WarningRecord
+from kernel.cap.chain import MAX_CHAIN, Link, chain_states
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
@@ -77,6 +78,8 @@ class PendingAck:
     attempts: int
 
 
+# A message's state only ever moves up this list (so the end state does not depend on arrival order).
+STATE_RANK = ("active", "expired", "updated", "cancelled")
 DECODED_KEPT = 5000  # decoded messages kept in memory (the list shows 2,000; the waiting are a few)
 
 
@@ -158,37 +161,47 @@ class Inbox:
         key = _key_text(message.key)
         if db.execute("SELECT 1 FROM messages WHERE cap_key = ?", (key,)).fetchone():
             return []
-        state = self._initial_state(db, message, key, server_now)
         local_id = db.execute(
             "INSERT INTO messages (id, origin, cap_key, msg_type, level, expires, message, state, received_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (message.id, message.origin, key, message.msg_type, message.level, _text(message.expires),
-             message.to_json(), state, _text(received_at))).lastrowid
-        changes = [Change("received", self._get(db, local_id))]
-        if state == "expired" and message.state != "expired":
-            changes.append(Change("expired", changes[0].record))  # over before it arrived: say so
-        for ref in message.reference_keys:
-            db.execute("INSERT INTO refs (local_id, cap_key) VALUES (?, ?)", (local_id, _key_text(ref)))
-            target = db.execute("SELECT local_id, state FROM messages WHERE cap_key = ?",
-                                (_key_text(ref),)).fetchone()
-            if target is None:
-                continue  # not here (yet): when it arrives, _initial_state applies this message to it
-            new_state = _state_after(message.msg_type, target["state"])
-            if new_state != target["state"]:
-                db.execute("UPDATE messages SET state = ? WHERE local_id = ?", (new_state, target["local_id"]))
-                changes.append(Change(new_state, self._get(db, target["local_id"])))
-        return changes
+             message.to_json(), "active", _text(received_at))).lastrowid
+        # A reference to a message not here yet stays in `refs` and takes effect when that message comes.
+        db.executemany("INSERT INTO refs (local_id, cap_key) VALUES (?, ?)",
+                       [(local_id, _key_text(ref)) for ref in message.reference_keys])
+        changed = self._resolve_chain(db, local_id, server_now)
+        received = self._get(db, local_id)
+        changes = [Change("received", received)]
+        if received.state == "expired" and message.state != "expired":
+            changes.append(Change("expired", received))  # over before it arrived: say so
+        return changes + [Change(self._get(db, other).state, self._get(db, other))
+                          for other in sorted(changed) if other != local_id]
 
-    @staticmethod
-    def _initial_state(db: sqlite3.Connection, message: WarningMessage, key: str, server_now: datetime) -> str:
-        state = "cancelled" if message.msg_type == "Cancel" else message.state
-        # A later message may have arrived first (another source, or out of order).
-        for row in db.execute("SELECT m.msg_type FROM refs r JOIN messages m ON m.local_id = r.local_id "
-                              "WHERE r.cap_key = ?", (key,)):
-            state = _state_after(row["msg_type"], state)
-        if state == "active" and message.expires is not None and message.expires <= server_now:
-            state = "expired"
-        return state
+    def _resolve_chain(self, db: sqlite3.Connection, start: int, server_now: datetime) -> list[int]:
+        """Give every message joined to `start` by references its state from the whole chain (the same
+        for every arrival order); returns the local ids whose state changed."""
+        rows: dict[int, sqlite3.Row] = {}
+        todo = [start]
+        while todo and len(rows) < MAX_CHAIN:
+            local_id = todo.pop()
+            if local_id in rows:
+                continue
+            row = rows[local_id] = db.execute("SELECT * FROM messages WHERE local_id = ?", (local_id,)).fetchone()
+            todo += [r["local_id"] for r in db.execute(
+                "SELECT m.local_id FROM refs r JOIN messages m ON m.cap_key = r.cap_key WHERE r.local_id = ? "
+                "UNION SELECT local_id FROM refs WHERE cap_key = ?", (local_id, row["cap_key"]))]
+        messages = {local_id: self._record(row).message for local_id, row in rows.items()}
+        resolved = chain_states(Link(m.key, m.msg_type, tuple(m.reference_keys), m.sent) for m in messages.values())
+        changed = []
+        for local_id, row in rows.items():
+            message = messages[local_id]
+            timed_out = message.expires is not None and message.expires <= server_now
+            state = max(resolved[message.key], message.state, row["state"],
+                        "expired" if timed_out else "active", key=STATE_RANK.index)
+            if state != row["state"]:
+                db.execute("UPDATE messages SET state = ? WHERE local_id = ?", (state, local_id))
+                changed.append(local_id)
+        return changed
 
     def expire(self, server_now: datetime) -> list[Change]:
         """Mark active warnings whose `expires` has passed on the server's clock."""
@@ -320,15 +333,6 @@ class Inbox:
             if len(self._decoded) > DECODED_KEPT:
                 del self._decoded[next(iter(self._decoded))]  # the first decoded goes first
         return _record(row, message)
-
-
-def _state_after(msg_type: str, state: str) -> str:
-    """What a referencing message does to a warning: an Update supersedes, a Cancel cancels."""
-    if msg_type == "Cancel":
-        return "cancelled"
-    if msg_type == "Update" and state == "active":
-        return "updated"
-    return state
 
 
 def _set_meta(db: sqlite3.Connection, name: str, value: str | None) -> None:

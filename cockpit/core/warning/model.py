@@ -5,12 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, fields
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from kernel import levels
-from kernel.cap import CapAlert
+from kernel.cap import CapAlert, CapArea
+from kernel.cap.chain import canonical_sent
+
+if TYPE_CHECKING:
+    from kernel.cap import SignatureCheck
 
 STATES = ("active", "updated", "cancelled", "expired")
 CENTRAL = "central"  # origin of warnings from the central API's feed; feeds are named by their URL
@@ -23,15 +27,6 @@ def plain_url(url: str) -> str:
     parts = urlsplit(url)
     port = f":{parts.port}" if parts.port else ""
     return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"
-
-
-def cap_time_key(sent: str) -> str:
-    """`sent` in one form (UTC), so the same CAP moment written with another offset still matches."""
-    try:
-        moment = datetime.fromisoformat(sent)
-    except ValueError:
-        return sent
-    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment.tzinfo else sent
 
 
 @dataclass(frozen=True)
@@ -60,15 +55,19 @@ class WarningMessage:
     item_name: str = ""
     sender_name: str = ""
     state: str = "active"  # as the source judged it when sending
+    areas: tuple[CapArea, ...] = ()  # every area as sent: polygons and circles in (lon, lat), geocodes
+    expires_assumed: bool = False  # the source gave no `expires`: `expires` is the default lifetime's end
+    signature: str = ""  # "valid" (signed, verified) or "unsigned"; "" when the source did not say
+    signer: str = ""  # who signed it, when signed
 
     @property
     def key(self) -> tuple[str, str, str]:
         """CAP's name for the message: (identifier, sender, sent), sent in one canonical form."""
-        return (self.identifier, self.sender, cap_time_key(self.sent.isoformat()))
+        return (self.identifier, self.sender, canonical_sent(self.sent.isoformat()))
 
     @property
     def reference_keys(self) -> list[tuple[str, str, str]]:
-        return [(identifier, sender, cap_time_key(sent)) for identifier, sender, sent in self.references]
+        return [(identifier, sender, canonical_sent(sent)) for identifier, sender, sent in self.references]
 
     @property
     def level_name(self) -> str:
@@ -77,6 +76,18 @@ class WarningMessage:
     @property
     def is_cap_source(self) -> bool:
         return self.source in ("cap", "feed")
+
+    @property
+    def signature_words(self) -> str:
+        """签名已验证：<who> / 未签名; "" when the source said nothing of it."""
+        if self.signature == "valid":
+            return f"签名已验证：{self.signer or '签名者未注明'}"
+        return "未签名" if self.signature == "unsigned" else ""
+
+    @property
+    def expiry_note(self) -> str:
+        """Said after the end time when the source gave none and the default lifetime set it."""
+        return "（来源未注明失效时间，按该级别默认时长）" if self.expires_assumed and self.expires else ""
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -90,6 +101,7 @@ class WarningMessage:
         data["sent"] = datetime.fromisoformat(data["sent"])
         data["expires"] = datetime.fromisoformat(data["expires"]) if data["expires"] else None
         data["references"] = tuple(tuple(ref) for ref in data["references"])
+        data["areas"] = tuple(_area_from_dict(area) for area in data.get("areas") or ())
         return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
 
@@ -150,15 +162,25 @@ def from_api(item: dict[str, Any]) -> WarningMessage:
             expires=_aware(datetime.fromisoformat(item["expires"])) if item.get("expires") else None,
             domain=str(item.get("domain") or ""), item_name=str((item.get("item") or {}).get("name") or ""),
             state=item.get("state") if item.get("state") in STATES else "active",
+            areas=tuple(_area_from_api(area) for area in item.get("areas") or ()),
+            expires_assumed=item.get("expires_assumed") is True,
+            signature=str((item.get("signature") or {}).get("status") or ""),
+            signer=str((item.get("signature") or {}).get("signer") or ""),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise BadWarning(f"预警 {item.get('id', '?') if isinstance(item, dict) else '?'} 的数据不完整或格式不对"
                          f"（{type(exc).__name__}: {exc}）") from None
 
 
-def from_cap(alert: CapAlert, origin: str, languages: tuple[str, ...] = ("zh-CN", "zh", "en")) -> WarningMessage:
-    """A warning read straight from a CAP source (a --cap-feed)."""
+def from_cap(alert: CapAlert, origin: str, languages: tuple[str, ...] = ("zh-CN", "zh", "en"), *,
+             lifetimes: dict[str, timedelta] | None = None, signature: SignatureCheck | None = None) -> WarningMessage:
+    """A warning read straight from a CAP source (a --cap-feed). A message without `expires` ends after
+    its level's default lifetime (`kernel.levels.lifetimes`), and says so."""
     info = alert.info_for(languages)
+    expires = info.expires if info else None
+    if info and expires is None:
+        expires = (info.effective or info.onset or alert.sent) + (lifetimes or levels.lifetimes())[
+            levels.from_severity(info.severity) or "blue"]
     area = info.areas[0] if info and info.areas else None
     lon, lat = _area_centre(area) if area else (None, None)
     digest = hashlib.sha1("|".join(alert.key).encode()).hexdigest()[:12]
@@ -172,8 +194,31 @@ def from_cap(alert: CapAlert, origin: str, languages: tuple[str, ...] = ("zh-CN"
         description=info.description if info else "", instruction=info.instruction if info else "",
         area_name="；".join(a.description for a in info.areas) if info else "",
         adcode=_adcode(area) if area else "", lon=lon, lat=lat,
-        expires=info.expires if info else None, sender_name=info.sender_name if info else "",
+        expires=expires, expires_assumed=bool(info) and info.expires is None,
+        sender_name=info.sender_name if info else "",
         state="cancelled" if alert.msg_type == "Cancel" else "active",
+        areas=info.areas if info else (),
+        signature=signature.status if signature else "", signer=signature.signer if signature else "",
+    )
+
+
+def _area_from_api(area: dict[str, Any]) -> CapArea:
+    """One of a feed item's `areas` (docs/api-contract.md): rings of [lon, lat], circles, geocodes."""
+    return CapArea(
+        description=str(area.get("name") or ""),
+        polygons=tuple(tuple((float(lon), float(lat)) for lon, lat in ring) for ring in area.get("polygons") or ()),
+        circles=tuple((float(c["lon"]), float(c["lat"]), float(c["radius_km"])) for c in area.get("circles") or ()),
+        geocodes=tuple((str(g["name"]), str(g["value"])) for g in area.get("geocodes") or ()),
+    )
+
+
+def _area_from_dict(area: dict[str, Any]) -> CapArea:
+    return CapArea(
+        description=area["description"],
+        polygons=tuple(tuple((float(lon), float(lat)) for lon, lat in ring) for ring in area["polygons"]),
+        circles=tuple((float(lon), float(lat), float(radius)) for lon, lat, radius in area["circles"]),
+        geocodes=tuple((str(name), str(value)) for name, value in area["geocodes"]),
+        altitude=area.get("altitude", ""), ceiling=area.get("ceiling", ""),
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import requests
@@ -15,7 +15,18 @@ import requests
 from cockpit.core.client import ApiClient, ApiError, BodyTooLarge, capped_body, http_date, new_session
 from cockpit.core.warning.inbox import Inbox
 from cockpit.core.warning.model import BadWarning, WarningMessage, from_api, from_cap, plain_url
-from kernel.cap import MAX_CAP_BYTES, MAX_FEED_BYTES, CapError, parse_cap, parse_feed
+from kernel.cap import (
+    MAX_CAP_BYTES,
+    MAX_FEED_BYTES,
+    CapAlert,
+    CapError,
+    SignatureCheck,
+    TrustList,
+    check_signature,
+    parse_cap,
+    parse_feed,
+)
+from kernel.cap.read import size_words
 from kernel.contract import payloads
 
 log = logging.getLogger(__name__)
@@ -140,8 +151,10 @@ class CapFeed:
 
     def __init__(self, url: str, *, interval_s: float = 60.0, timeout: tuple[float, float] = (3.05, 15.0),
                  languages: tuple[str, ...] = ("zh-CN", "zh", "en"), max_linked: int = 20,
-                 ca_bundle: str | None = None) -> None:
+                 ca_bundle: str | None = None, lifetimes: dict[str, timedelta] | None = None,
+                 trust: TrustList | None = None) -> None:
         self.url, self.interval_s, self.timeout, self.languages = url, interval_s, timeout, languages
+        self.lifetimes, self.trust = lifetimes, trust
         self.max_linked = max_linked  # CAP messages fetched per poll from an index feed's links
         self.etag: str | None = None
         self.last_modified: str | None = None
@@ -161,7 +174,7 @@ class CapFeed:
             return Batch([], server_now)
         messages, problems = [], []
         try:
-            alerts, links = _alerts_and_links(data)
+            alerts, links = _alerts_and_links(data, self.trust)
         except CapError as exc:
             raise FeedError(f"{plain_url(self.url)}: {exc}") from None
         fetched, unread = 0, False
@@ -181,12 +194,13 @@ class CapFeed:
                 except Exception as exc:  # read but refused: one bad entry never blocks the others, and
                     problems.append(f"{plain_url(link)}: {exc}")  # is not fetched again until it changes
                 self._seen_links.add(key)
-        for alert in alerts:
+        for alert, signature in alerts:
             if alert.status not in ("Actual", "Exercise"):  # CAP: Test, System and Draft are not for people
                 problems.append(f"{plain_url(self.url)}: {alert.identifier} ignored (status {alert.status})")
                 continue
             try:
-                messages.append(from_cap(alert, self.url, self.languages))
+                messages.append(from_cap(alert, self.url, self.languages, lifetimes=self.lifetimes,
+                                         signature=signature))
             except Exception as exc:  # one message we cannot show never blocks the others
                 problems.append(f"{plain_url(self.url)}: {alert.identifier}: {exc}")
         # Validators only once the content was read in full: otherwise the next poll reads it again.
@@ -195,9 +209,9 @@ class CapFeed:
             self.last_modified = response.headers.get("Last-Modified")
         return Batch(messages, server_now, None, problems)
 
-    def _linked(self, link: str):
+    def _linked(self, link: str) -> tuple[CapAlert, SignatureCheck]:
         _, data = self._get(link, {}, MAX_CAP_BYTES)
-        return parse_cap(data)
+        return _verified(data, self.trust)
 
     def _get(self, url: str, headers: dict[str, str], limit: int) -> tuple[requests.Response, bytes]:
         try:
@@ -206,7 +220,7 @@ class CapFeed:
                     raise FeedError(f"{plain_url(url)} answered HTTP {response.status_code}")
                 return response, capped_body(response, limit)
         except BodyTooLarge:
-            raise FeedError(f"{plain_url(url)} is larger than {limit >> 10} KiB: not read") from None
+            raise FeedError(f"{plain_url(url)} is larger than {size_words(limit)}: not read") from None
         except requests.RequestException as exc:
             raise FeedError(f"{plain_url(url)} could not be read: {type(exc).__name__}") from None
 
@@ -214,17 +228,27 @@ class CapFeed:
         self._session.close()
 
 
-def _alerts_and_links(data: bytes):
-    """([CapAlert], [((entry id, updated), link, error)]) from a single CAP message or an Atom feed."""
+def _verified(data: bytes, trust: TrustList | None) -> tuple[CapAlert, SignatureCheck]:
+    """A CAP message and its signature's verdict (a tampered one raises CapError); a signed message is
+    read from exactly what was signed."""
+    alert = parse_cap(data)
+    signature = check_signature(data, trust)
+    return (parse_cap(signature.signed_data) if signature.signed else alert), signature
+
+
+def _alerts_and_links(data: bytes, trust: TrustList | None = None):
+    """([(CapAlert, its SignatureCheck or None)], [((entry id, updated), link, error)]) from a single CAP
+    message or an Atom feed. Messages embedded in a feed are not checked for signatures (their bytes
+    are not the signed ones); linked and single messages are."""
     try:
-        return [parse_cap(data)], []
+        return [_verified(data, trust)], []
     except CapError as exc:
         if exc.code != "not_cap" or "Atom" not in _root_hint(data):
             raise
     alerts, links = [], []
     for entry in parse_feed(data):
         if entry.alert is not None:
-            alerts.append(entry.alert)
+            alerts.append((entry.alert, None))
         elif entry.error or entry.link:
             links.append(((entry.id, str(entry.updated)), entry.link, entry.error))
     return alerts, links

@@ -74,16 +74,24 @@ def build_frame(key: FrameKey) -> Frame:
     codes = display_codes(raster.labels, cells, grid_edges=edges, outline_px=outline_px,
                           right_changes=raster.right_changes)
     image = QImage(size, QImage.Format.Format_RGB32)
-    whole = pixels_of(image)
     top, left, bottom, right = area.top(), area.left(), area.top() + area.height(), area.left() + area.width()
-    pixels = whole[top:bottom, left:right]
-    for margin in (whole[:top], whole[bottom:], whole[top:bottom, :left], whole[top:bottom, right:]):
-        margin.fill(hex_argb(BACKGROUND))  # beyond the map area the picture stays the ground
+    pixels = pixels_of(image)[top:bottom, left:right]
     # Recolours look up only the blocks that can show cells or their lines; the rest is the ground.
     blocks = code_blocks(raster.extent, outline_px + 2, area.width())
-    fill_outside(pixels, blocks, hex_argb(BACKGROUND))
-    return Frame(key, size, area, projection, cells, raster.labels, codes, image, pixels, scratch_for(area.width()),
-                 blocks)
+    frame = Frame(key, size, area, projection, cells, raster.labels, codes, image, pixels, scratch_for(area.width()),
+                  blocks)
+    fill_ground(frame)
+    return frame
+
+
+def fill_ground(frame: Frame) -> None:
+    """Give every pixel a recolour does not write (beyond the cells and their lines) the ground's colour:
+    once when the frame is built, and again when something drawn there (a warning's area) must go."""
+    whole, area = pixels_of(frame.image), frame.area
+    top, left, bottom, right = area.top(), area.left(), area.top() + area.height(), area.left() + area.width()
+    for margin in (whole[:top], whole[bottom:], whole[top:bottom, :left], whole[top:bottom, right:]):
+        margin.fill(hex_argb(BACKGROUND))  # beyond the map area the picture stays the ground
+    fill_outside(frame.pixels, frame.blocks, hex_argb(BACKGROUND))
 
 
 def map_area(projection: Projection, bounds: tuple[float, float, float, float], size: QSize, pad: int) -> QRect:

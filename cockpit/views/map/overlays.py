@@ -16,21 +16,28 @@ from cockpit.charts import palette
 from cockpit.charts.painting import painting
 from cockpit.core.formats import format_value
 from cockpit.core.mapcolour import BACKGROUND, NO_DATA, NO_DATA_HATCH, RAMP, Scale
+from cockpit.views.map.areas import stripes
 from cockpit.views.map.frame import Frame
 from cockpit.views.map.points import POINT_LEVELS
 from kernel import geo, levels
 
 VALUE_TEXT = "#ffe08a"
 LEVEL_WORDS = {"county": "县区", "town": "镇街", "grid": "网格"}
+AREAS_ROW = 26  # the legend's line for the warnings' areas, at 1920x1080
 Line = tuple[str, QFont, str]  # text, font, colour
 
 
 def paint_legend(painter: QPainter, size: QSize, s: float, *, label: str, unit: str, level: str, scale: Scale,
-                 has_gaps: bool) -> None:
-    """The colour ramp with its ends, the no-data hatch and the point levels, in the legend's band."""
+                 has_gaps: bool, warning_areas: bool = False) -> None:
+    """The colour ramp with its ends, the no-data hatch and the point levels, in the legend's band;
+    with warning_areas, a line more (below, still in the band) for the warnings' striped areas."""
     width, bar = 300 * s, 18 * s
     box = QRectF(20 * s, size.height() - 190 * s, width + 24 * s, 150 * s)
-    painter.fillRect(box, QColor(BACKGROUND))  # last look's legend
+    edge = 2 * s  # the border's antialiased outer half, which would darken on every repaint
+    # The last look's legend, with or without its line for the areas.
+    painter.fillRect(box.adjusted(-edge, -edge, edge, AREAS_ROW * s + edge), QColor(BACKGROUND))
+    if warning_areas:
+        box.setHeight(box.height() + AREAS_ROW * s)
     painter.setPen(QPen(QColor(palette.BORDER), 1.5 * s))
     painter.setBrush(QColor(10, 23, 48, 225))
     painter.drawRoundedRect(box, 6 * s, 6 * s)
@@ -74,6 +81,16 @@ def paint_legend(painter: QPainter, size: QSize, s: float, *, label: str, unit: 
         painter.setPen(QColor(palette.TEXT_DIM))
         painter.drawText(QPointF(dot_x + 15 * s, y + 15 * s), level_of.name)
         dot_x += 15 * s + metrics.horizontalAdvance(level_of.name) + 10 * s
+    if warning_areas:
+        y += AREAS_ROW * s
+        swatch = QRectF(x, y, 34 * s, 18 * s)
+        sample = QColor(levels.of("orange").colour)
+        painter.setPen(QPen(sample, 1.5 * s))
+        painter.setBrush(QBrush(stripes(sample.name(), BACKGROUND, round(s, 2))))
+        painter.drawRect(swatch)
+        painter.setPen(QColor(palette.TEXT_DIM))
+        painter.drawText(QRectF(x + 42 * s, y - 1 * s, width, 20 * s), Qt.AlignmentFlag.AlignLeft,
+                         "预警区域（条纹，颜色为预警等级）")
 
 
 def paint_credits(painter: QPainter, size: QSize, s: float, notes: tuple[str, ...]) -> None:

@@ -9,23 +9,24 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterable
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRect, QRectF, QSize, QSizeF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, QSizeF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPixmap, QRegion
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from cockpit.charts import palette
 from cockpit.charts.painting import painting
-from cockpit.core.mapcolour import Scale, colour_table, paint_codes, region_values
+from cockpit.core.mapcolour import BACKGROUND, Scale, colour_table, paint_codes, region_values
 from cockpit.core.mapraster import CellSet
 from cockpit.views.fonts import register_fonts
-from cockpit.views.map import hits, overlays, pulse
+from cockpit.views.map import areas, framing, hits, overlays, pulse
 from cockpit.views.map.fragments import Stamps
-from cockpit.views.map.frame import Frame, Frames
+from cockpit.views.map.frame import Frame, Frames, fill_ground
 from cockpit.views.map.points import POINT_LEVELS, Points, changed_area, marker, parse_points, stamps_for
 from cockpit.views.theme import scale_for
-from kernel import geo
+from kernel import geo, levels
 
 LEVELS = ("county", "town", "grid")
 log = logging.getLogger(__name__)
@@ -36,10 +37,12 @@ class NantongMap(QWidget):
 
     region_clicked(adcode): a county clicked in the city view, a town in a county view.
     drill_changed(adcode or None): the view changed to a county, or back to the city.
+    notice_changed(text): what the map says about the warning flown to ("" when nothing).
     """
 
     region_clicked = Signal(str)
     drill_changed = Signal(object)
+    notice_changed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,6 +70,14 @@ class NantongMap(QWidget):
         self.changed_rect: QRect | None = None  # device pixels the points changes not yet painted repaint
         self._restore: QRegion | None = None  # the part of changed_rect whose static picture is re-drawn
         self._requested = QRegion()  # changed_rect in widget pixels, as update() was asked
+        self._in_force: dict[tuple, areas.Places] = {}  # the warnings whose areas are drawn, by message key
+        self._flown: areas.Places | None = None  # the warning flown to last: drawn on top, outlined bolder
+        self._areas_version = 0
+        # ((frame key, version), projected areas, the view's land as a path, (where, picture) of the areas)
+        self._drawn: tuple | None = None
+        self._areas_painted: set[tuple] = set()  # frames whose picture holds areas (the ground under them too)
+        self._notice = ""
+        self._notice_sprite: tuple[tuple, QPointF, QImage] | None = None
 
     # -- what the window calls ------------------------------------------------
     def set_choropleth(self, values: dict[str, float | None], *, label: str, unit: str,
@@ -111,16 +122,71 @@ class NantongMap(QWidget):
     def fly_to(self, lon: float, lat: float, adcode: str | None = None, *, level: str = "red") -> None:
         """Bring a warning's place into view: drill to its county and pulse a marker there."""
         county = adcode[:6] if adcode and adcode[:6] in geo.county_by_adcode() else geo.county_of_point(lon, lat)
+        self._fly(None)
         self._pulse = (float(lon), float(lat), level if level in POINT_LEVELS else "red", adcode)
         if county is not None:
             self.drill(county)
+        elif not framing.near_city_point(lon, lat):
+            self._set_notice("预警位置在南通市以外，地图未移动")
         pulse.PulseClock.instance().attach(self)
         self.update()
 
+    def fly_to_warning(self, message) -> framing.Framing:
+        """Bring every area of a warning (a WarningMessage) into view: the county that holds them all,
+        else the whole city; the pulse at their middle. What lies outside the city, or a warning with
+        nothing inside it, the map says in words (`notice`) instead of flying there."""
+        message = getattr(message, "message", message)  # a WarningRecord will do
+        try:
+            key = areas.message_key(message)
+            places = self._in_force.get(key) or areas.places_of(message)
+            where = framing.frame(places, message)
+        except Exception:  # a warning's odd geometry must not stop the wall from locating others
+            log.exception("the map could not frame warning %s", getattr(message, "id", "?"))
+            places, where = None, framing.Framing(None, None, None, None, "none", "该预警的区域无法在地图上定位")
+        self._fly(places if places is not None and not places.empty else None, where.notice)
+        if where.lon is None:
+            self._pulse = None
+            pulse.PulseClock.instance().detach(self)
+            self.update()
+            return where
+        level = message.level if message.level in POINT_LEVELS else "normal"
+        by_code = places is not None and places.empty  # no geometry: its town or county is outlined, as fly_to
+        outline = (message.adcode or None) if by_code else None
+        self._pulse = (where.lon, where.lat, level, outline)
+        self.drill(where.county)
+        pulse.PulseClock.instance().attach(self)
+        self.update()
+        return where
+
     def clear_pulse(self) -> None:
         self._pulse = None
+        self._fly(None)
         pulse.PulseClock.instance().detach(self)
         self.update()
+
+    def show_warning_areas(self, warnings: Iterable) -> None:
+        """Draw every area of these warnings (WarningRecords or WarningMessages; the ones in force):
+        each polygon and circle outlined and filled in its level's colour, under the points and names."""
+        shown: dict[tuple, areas.Places] = {}
+        for warning in warnings:
+            message = getattr(warning, "message", warning)
+            try:
+                key = areas.message_key(message)
+                shown[key] = self._in_force.get(key) or areas.places_of(message)
+            except Exception:  # one unreadable warning must not hide the others' areas
+                log.exception("the map cannot draw the areas of warning %s", getattr(message, "id", "?"))
+        if list(shown) != list(self._in_force):
+            self._in_force = shown
+            self._areas_changed()
+
+    @property
+    def notice(self) -> str:
+        """What the map says about the warning flown to: areas outside the city, or nothing to locate."""
+        return self._notice
+
+    def warning_areas(self) -> list[areas.Drawn]:
+        """The warnings' areas as drawn in the current view (projected once per view and change)."""
+        return list(self._ensure_drawn(self._ensure_frame()))
 
     def set_scale(self, scale: float | None) -> None:
         """Text scale (1.0 at 1920x1080); None follows the window's size."""
@@ -149,11 +215,13 @@ class NantongMap(QWidget):
         return None if code is None else hits.region_of(self._frames.current.cells, code, self._drill)
 
     def describe_at(self, x: float, y: float) -> str:
-        """The tooltip for widget position (x, y): the region's name and value, or "" off the map."""
+        """The tooltip for widget position (x, y): the region's name and value ("" off the map), and
+        the notice about the warning flown to, if any."""
         code = self._label_at(x, y)
         if code is None:
-            return ""
-        return hits.describe(self._frames.current.cells, code, self._level, self._values, self._label, self._unit)
+            return self._notice
+        text = hits.describe(self._frames.current.cells, code, self._level, self._values, self._label, self._unit)
+        return f"{text}\n{self._notice}" if self._notice else text
 
     def render_image(self, target: QImage | None = None, *, changed_only: bool = False) -> QImage:
         """Paint the map into `target` (or a new image the widget's size) and return it.
@@ -240,6 +308,8 @@ class NantongMap(QWidget):
             painter.drawImage(at, image)
         if self._pulse is not None:
             self._paint_pulse(painter, self._frames.current)
+        if self._notice:
+            painter.drawImage(*self._ensure_notice_sprite())
 
     def _ensure_static(self) -> QImage:
         """Recolour: one table lookup into the frame's pixels, the outlines blended back, legend on top."""
@@ -250,12 +320,18 @@ class NantongMap(QWidget):
             scale = Scale.of(values)
             paint_codes(colour_table(frame.cells, self._level, values, scale), frame.codes, frame.pixels,
                         frame.scratch, frame.blocks)
+            self._areas_painted = {k for k in self._areas_painted if self._frames.painted_look(k) is not None}
+            if frame.key in self._areas_painted:  # the last look's areas beyond the cells: the ground again
+                fill_ground(frame)
+                self._areas_painted.discard(frame.key)
             with painting(frame.image) as painter:
                 painter.setRenderHint(QPainter.RenderHint.Antialiasing)
                 painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+                self._paint_areas(painter, frame, s)
                 overlays.paint_credits(painter, frame.size, s, self.notes)
                 overlays.paint_legend(painter, frame.size, s, label=self._label, unit=self._unit, level=self._level,
-                                      scale=scale, has_gaps=bool(np.isnan(values).any()))
+                                      scale=scale, has_gaps=bool(np.isnan(values).any()),
+                                      warning_areas=bool(self._drawn and self._drawn[1]))
             self._frames.mark_painted(frame.key, self._look)
         if self._names_for != (frame.key, self._look):
             codes, values = self._choropleth_values(frame.cells)
@@ -263,6 +339,69 @@ class NantongMap(QWidget):
                                                       unit=self._unit, codes=codes, values=values)
             self._names_for = (frame.key, self._look)
         return frame.image
+
+    def _paint_areas(self, painter: QPainter, frame: Frame, s: float) -> None:
+        """The warnings' areas, into the static picture with the look (so no paint re-draws them)."""
+        try:
+            drawn = self._ensure_drawn(frame)
+            if drawn:
+                if self._drawn[3] is None:
+                    land = self._drawn[2]
+                    self._drawn = (*self._drawn[:3], areas.layer(drawn, s, BACKGROUND, land, frame.size))
+                self._areas_painted.add(frame.key)
+                painter.drawImage(*self._drawn[3])  # the legend and the credits go over them
+        except Exception:  # a bad area costs the areas, never the map
+            log.exception("the map could not draw the warnings' areas")
+
+    def _ensure_drawn(self, frame: Frame) -> list[areas.Drawn]:
+        """The warnings' areas projected for this frame: once per view, size and change of warnings."""
+        key = (frame.key, self._areas_version)
+        if self._drawn is None or self._drawn[0] != key:
+            s = self._text_scale()
+            flown = self._flown.key if self._flown is not None else None
+            shown = [(p, False) for k, p in self._in_force.items() if k != flown and not p.empty]
+            if self._flown is not None:
+                shown.append((self._flown, True))
+            drawn = []
+            for places, emphasised in shown:
+                try:
+                    drawn.append(areas.project(places, frame.projection, QRect(QPoint(0, 0), frame.size), s,
+                                               emphasised=emphasised))
+                except Exception:  # one bad warning is left out; the others are drawn
+                    log.exception("the map could not project the areas of warning %s", places.key[1])
+            county = frame.key[1]
+            land = geo.county_by_adcode()[county].geometry if county else geo.city_outline()
+            self._drawn = (key, drawn, areas.view_path(land, frame.projection) if drawn else None, None)
+        return self._drawn[1]
+
+    def _fly(self, places: areas.Places | None, notice: str = "") -> None:
+        """The warning flown to now (drawn on top), and what the map says about it."""
+        if places is not self._flown:
+            self._flown = places
+            self._areas_changed()
+        self._set_notice(notice)
+
+    def _areas_changed(self) -> None:
+        self._areas_version += 1
+        self._look += 1  # the areas are part of the static picture
+        self.update()
+
+    def _set_notice(self, text: str) -> None:
+        if text != self._notice:
+            self._notice = text
+            self.update()
+            self.notice_changed.emit(text)
+
+    def _ensure_notice_sprite(self) -> tuple[QPointF, QImage]:
+        """The notice, top right of the map, over everything (it is about the warning flown to)."""
+        size, s = self._device_size(), self._text_scale()
+        key = (self._notice, size.width(), round(s, 3))
+        if self._notice_sprite is None or self._notice_sprite[0] != key:
+            image = self._name_sprites.sprite([(self._notice, palette.font(17 * s, bold=True),
+                                                levels.of("yellow").colour)])
+            at = QPointF(max(0.0, size.width() - image.width() - 16 * s), 14 * s)
+            self._notice_sprite = (key, at, image)
+        return self._notice_sprite[1], self._notice_sprite[2]
 
     def _paint_pulse(self, painter: QPainter, frame: Frame) -> None:
         lon, lat, level, adcode = self._pulse
@@ -300,6 +439,9 @@ class NantongMap(QWidget):
         rect, restore = changed_area([p for p in (old, new) if p is not None], frame.projection, frame.size, reach)
         for at, image in self._names if self._show_names else ():
             restore = restore.united(QRectF(at, QSizeF(image.size())).toAlignedRect())  # no halo drawn twice
+        if self._notice:
+            at, image = self._ensure_notice_sprite()
+            restore = restore.united(QRectF(at, QSizeF(image.size())).toAlignedRect())
         if self.changed_rect is None:  # the first change since the last paint
             self.changed_rect, self._restore, self._requested = QRect(), QRegion(), QRegion()
         self.changed_rect |= rect

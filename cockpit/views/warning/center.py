@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import math
 import socket
 from datetime import UTC, datetime
 
@@ -16,9 +15,12 @@ from cockpit.views.warning.history import WarningList
 from cockpit.views.warning.popup import WarningPopup
 from cockpit.views.warning.sound import LevelSounds
 
+IN_FORCE_SHOWN = 200  # the newest warnings in force whose areas the map draws
+
 
 class WarningCenter(QObject):
-    fly_to_requested = Signal(float, float, str)  # lon, lat (NaN when unknown), adcode ("" when unknown)
+    warning_located = Signal(object)  # the WarningMessage to show on the map, every area of it
+    in_force_changed = Signal(list)  # the WarningRecords in force (active Alerts and Updates), for the map's areas
     changed = Signal(int)  # how many warnings wait for acknowledgement
 
     def __init__(self, window: QWidget, service: WarningService, *, display_only: bool = False,
@@ -43,6 +45,7 @@ class WarningCenter(QObject):
             view.acknowledge_requested.connect(self.acknowledge)
             view.locate_requested.connect(self.locate)
         service.on_change = self._on_change
+        self._in_force: list[tuple] | None = None
 
     def start(self) -> None:
         """Start receiving (on the running qasync loop) and the reminder clock."""
@@ -61,10 +64,7 @@ class WarningCenter(QObject):
             self.service.acknowledge(local_id, self.user, self.client_name)
 
     def locate(self, local_id: int) -> None:
-        message = self.service.inbox.get(local_id).message
-        lon = message.lon if message.lon is not None else math.nan
-        lat = message.lat if message.lat is not None else math.nan
-        self.fly_to_requested.emit(lon, lat, message.adcode)
+        self.warning_located.emit(self.service.inbox.get(local_id).message)
 
     def tick(self, now: datetime | None = None) -> bool:
         """Show what is new, remind what waits, escalate what waited too long (`now`: for tests).
@@ -95,6 +95,16 @@ class WarningCenter(QObject):
         self.banners.show_for(escalated)
         self.history.put(waiting)  # shown, reminded, escalated: rows that did not change stay as they are
         self.changed.emit(len(waiting))
+        self._show_in_force()
+
+    def _show_in_force(self) -> None:
+        """Tell the map which warnings are in force (acknowledged or not), when that changed."""
+        in_force = [r for r in self.service.inbox.records(states=("active",), limit=IN_FORCE_SHOWN)
+                    if r.message.msg_type in ("Alert", "Update")]
+        keys = [(r.local_id, r.state) for r in in_force]
+        if keys != self._in_force:
+            self._in_force = keys
+            self.in_force_changed.emit(in_force)
 
     def _on_change(self, changes: list[Change]) -> None:
         self.history.put(c.record for c in changes)  # each change carries its fresh record

@@ -228,8 +228,9 @@ class WarningPopup(QFrame):
         if message.is_cap_source:
             source += f"：{message.sender_name or message.sender}"
         lines = [f"区域：{message.area_name or '未注明'}" + (f"（{message.adcode}）" if message.adcode else ""),
-                 f"发布：{when(message.sent)}" + (f"　有效至：{when(message.expires)}" if message.expires else ""),
-                 f"来源：{source}"]
+                 f"发布：{when(message.sent)}"
+                 + (f"　有效至：{when(message.expires)}{message.expiry_note}" if message.expires else ""),
+                 f"来源：{source}" + (f"　{message.signature_words}" if message.signature_words else "")]
         if message.domain or message.item_name:
             lines.append(f"类别：{' · '.join(x for x in (message.domain, message.item_name) if x)}")
         # What to do comes before the long texts, so a megabyte of description never buries it.
@@ -241,7 +242,7 @@ class WarningPopup(QFrame):
         groups = grouped_by_level(self.queue)
         self.queue_summary.setText("待确认：" + "　".join(
             f"{levels.of(level).name if level in levels.RANK else '未定级'}{len(items)}条" for level, items in groups))
-        self.locate_button.setEnabled(message.lon is not None or bool(message.adcode))
+        self.locate_button.setEnabled(message.lon is not None or bool(message.adcode) or bool(message.areas))
         for button in (self.previous_button, self.next_button):
             button.setEnabled(len(self.queue) > 1)
         self._place()
