@@ -21,14 +21,19 @@ from pathlib import Path
 from benchmarks.timing import Plan, Record, parse_size
 
 SUBJECTS = {"cockpit": "cockpit_map", "matplotlib": "matplotlib_map", "echarts": "echarts_map",
-            "app": "cockpit_app"}  # app: the whole cockpit end to end (its records are the cockpit's)
+            "app": "cockpit_app",  # app: the whole cockpit end to end (its records are the cockpit's)
+            # fanout: the central API with N long-polling cockpits (records of "central" and its "floor")
+            "fanout": "benchmarks.fanout"}
 APP_SIZE = "3840x2160"
+FANOUT_CLIENTS = 300
 MAP_MEASURES = ("map_first", "map_full", "map_recolour", "map_points", "map_drill")
 TARGETS_4K = {"map_full": 60.0, "map_recolour": 20.0, "map_points": 3.5,  # ms at 3840x2160 (issue 5)
               "panels_frame": 16.7, "poll_stall": 16.0, "startup_cache": 1500.0}
+TARGETS_ANY_SIZE = {"fanout_publish": 1000.0, "fanout_304_round": 500.0}  # ms: p99 publish -> all; a round
 # Which figure a measure is judged by, and how its cell reads.
 HEADLINE = {"panels_frame": ("p95_ms", "p50 {median_ms:.1f} / p95 {p95_ms:.1f}"),
             "poll_stall": ("p99_ms", "p99 {p99_ms:.1f} / max {max_ms:.1f}"),
+            "fanout_publish": ("p99_ms", "p50 {median_ms:.1f} / p99 {p99_ms:.1f} / max {max_ms:.1f}"),
             "soak_rss": ("growth_mb_per_sim_hour",
                          "{start_mb:.0f} -> {end_mb:.0f} MB, {growth_mb_per_sim_hour:+.2f} MB/h over {sim_hours:.0f} h")}
 SIZES = ("3840x2160", "7680x2160")
@@ -43,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     plan = Plan(args.full_runs or plan.full_runs, args.runs or plan.runs, plan.warmup if args.warmup is None
                 else args.warmup)
     subjects = args.only or list(SUBJECTS)
-    columns = [s for s in subjects if s != "app"] or ["cockpit"]
+    columns = [s for s in subjects if s not in ("app", "fanout")]
     records: list[Record] = []
     absent: dict[str, str] = {}
     failed: dict[str, str] = {}
@@ -53,14 +58,17 @@ def main(argv: list[str] | None = None) -> int:
             absent[subject] = reason
             print(f"{subject}: absent, skipped ({reason})", file=sys.stderr)
             continue
-        for size in ([APP_SIZE] if subject == "app" else args.sizes):
+        sizes = {"app": [APP_SIZE], "fanout": [f"{args.clients} clients"]}.get(subject, args.sizes)
+        for size in sizes:
             print(f"{subject} at {size} ...", file=sys.stderr, flush=True)
             try:
-                records.extend(_run_subject(subject, size, plan))
+                records.extend(_run_subject(subject, size, plan, args.clients))
             except RuntimeError as exc:
                 failed[f"{subject} {size}"] = str(exc)
                 print(f"{subject} at {size}: failed, skipped ({exc})", file=sys.stderr)
-    print(table(records, columns, args.sizes))
+    columns += [s for s in dict.fromkeys(r.subject for r in records) if s not in columns]  # central, floor
+    shown = [*args.sizes, *dict.fromkeys(r.size for r in records if r.size not in args.sizes)]
+    print(table(records, columns or ["cockpit"], shown))
     for line in verdicts(records, args.sizes):
         print(line)
     if args.json:
@@ -85,6 +93,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--runs", type=int, help="timed runs per measure (overrides the plan)")
     parser.add_argument("--full-runs", type=int, help="timed runs of map_full (overrides the plan)")
     parser.add_argument("--warmup", type=int, help="untimed runs before each measure (overrides the plan)")
+    parser.add_argument("--clients", type=int, default=FANOUT_CLIENTS,
+                        help=f"long-polling clients of the fanout subject (default {FANOUT_CLIENTS})")
     return parser
 
 
@@ -104,15 +114,24 @@ def _sizes(text: str) -> list[str]:
     return sizes
 
 
+def _module(subject: str) -> str:
+    name = SUBJECTS[subject]
+    return name if "." in name else f"benchmarks.subjects.{name}"
+
+
 def _absent(subject: str) -> str | None:
-    module = importlib.import_module(f"benchmarks.subjects.{SUBJECTS[subject]}")
+    module = importlib.import_module(_module(subject))
     check = getattr(module, "available", None)
     return check() if check else None
 
 
-def _run_subject(subject: str, size: str, plan: Plan) -> list[Record]:
-    command = [sys.executable, "-m", f"benchmarks.subjects.{SUBJECTS[subject]}", "--size", size,
-               "--full-runs", str(plan.full_runs), "--runs", str(plan.runs), "--warmup", str(plan.warmup)]
+def _run_subject(subject: str, size: str, plan: Plan, clients: int = FANOUT_CLIENTS) -> list[Record]:
+    if subject == "fanout":  # publishes and rounds of conditional GETs take the plan's runs
+        command = [sys.executable, "-m", _module(subject), "--records", "--clients", str(clients),
+                   "--publishes", str(plan.runs), "--warmup", str(plan.warmup), "--rounds", str(plan.runs)]
+    else:
+        command = [sys.executable, "-m", _module(subject), "--size", size, "--full-runs", str(plan.full_runs),
+                   "--runs", str(plan.runs), "--warmup", str(plan.warmup)]
     root = Path(__file__).resolve().parents[1]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])))
     try:
@@ -141,12 +160,16 @@ def table(records: list[Record], subjects: list[str], sizes: list[str]) -> str:
                 cells.append(_cell(r) if r else "—")
             if not any(c != "—" for c in cells):
                 continue
-            target = TARGETS_4K.get(measure) if size == "3840x2160" else None
+            target = _target(measure, size)
             rows.append([measure, size, *cells, f"≤ {target:g}" if target else ""])
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "milliseconds: median (min); soak_rss in MB\n" + "\n".join(lines)
+
+
+def _target(measure: str, size: str) -> float | None:
+    return TARGETS_ANY_SIZE.get(measure) or (TARGETS_4K.get(measure) if size == "3840x2160" else None)
 
 
 def _cell(record: Record) -> str:
@@ -175,8 +198,8 @@ def verdicts(records: list[Record], sizes: list[str]) -> list[str]:
                     lines.append(f"NOT AHEAD: {measure} at {size}: cockpit {own.median_ms:.1f} ms, "
                                  f"{peer} {other.median_ms:.1f} ms")
     for record in records:
-        target = TARGETS_4K.get(record.measure) if record.size == "3840x2160" else None
-        if record.subject == "cockpit" and target is not None and _headline(record) > target:
+        target = _target(record.measure, record.size)
+        if record.subject in ("cockpit", "central") and target is not None and _headline(record) > target:
             lines.append(f"TARGET MISSED: {record.measure} at {record.size}: {_headline(record):.1f} ms "
                          f"> {target:g} ms")
     return lines
@@ -192,7 +215,7 @@ def machine() -> dict:
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         "memory_gib": _memory_gib(),
     }
-    for name in ("PySide6", "numpy", "shapely", "matplotlib"):
+    for name in ("PySide6", "numpy", "shapely", "matplotlib", "fastapi", "uvicorn", "uvloop", "httptools"):
         try:
             info[name] = importlib.import_module(name).__version__
         except ImportError:

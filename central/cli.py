@@ -25,6 +25,8 @@ import uvicorn
 from central import warning_feed
 from central.db import Database, SchemaTooNewError
 from central.server import MAX_SPEED, Settings, create_app, openapi_text
+from kernel import levels
+from kernel.cap import TrustListError
 from kernel.clock import instant_argument
 
 log = logging.getLogger("central")
@@ -50,12 +52,23 @@ def _parser() -> argparse.ArgumentParser:
                              "continues its own clock")
     parser.add_argument("--token", help="require Authorization: Bearer TOKEN on API calls")
     parser.add_argument("--admin-token", help="token for admin calls (CAP ingestion, simulation control)")
+    parser.add_argument("--default-lifetime", default="", metavar="LEVEL=DURATION,...",
+                        help="how long a CAP message without <expires> is in force, per level "
+                             "(default red=6h,orange=12h,yellow=24h,blue=24h)")
+    parser.add_argument("--trusted-signers", type=Path, metavar="PATH",
+                        help="PEM certificates (a file or a folder): a signed CAP message must be signed by one")
+    parser.add_argument("--require-signature", action="store_true",
+                        help="refuse CAP messages that are not signed (with --trusted-signers: by a trusted signer)")
     parser.add_argument("--dump-openapi", type=Path, metavar="FILE", help="write the OpenAPI document and exit")
     parser.add_argument("--panels-module", action="append", default=[], metavar="MODULE",
                         help="import MODULE first: its @panel builders serve panels of the city's own "
                              "(repeatable; the module must be importable, e.g. on PYTHONPATH)")
     parser.add_argument("--exit-with-parent", action="store_true",
                         help="stop when the process that started this one dies (the cockpit's embedded default)")
+    parser.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto",
+                        help="event loop (auto: uvloop when installed, else asyncio)")
+    parser.add_argument("--http", choices=("auto", "h11", "httptools"), default="auto",
+                        help="HTTP/1.1 parser (auto: httptools when installed, else h11)")
     return parser
 
 
@@ -65,15 +78,33 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 < args.speed <= MAX_SPEED:
         print(f"cockpit-central: --speed must be above 0 and at most {MAX_SPEED:g}, not {args.speed}", file=sys.stderr)
         return 2
+    # httptools and uvloop (the central extra brings both) when installed, else h11 and asyncio's
+    # own loop: the same server, slower when hundreds of long polls are answered at once.
+    try:
+        loop_factory, http = _loop_factory(args.loop), _http(args.http)
+    except ImportError as exc:
+        print(f"cockpit-central: --loop {args.loop} --http {args.http}: {exc} (install the 'central' extra)",
+              file=sys.stderr)
+        return 2
     for module in args.panels_module:
         try:
             importlib.import_module(module)
         except Exception as exc:  # noqa: BLE001 (any failure of a city's own module is reported, not raised)
             print(f"cockpit-central: cannot import the panels module {module!r}: {exc}", file=sys.stderr)
             return 2
+    try:
+        levels.lifetimes(args.default_lifetime)
+    except ValueError as exc:
+        print(f"cockpit-central: --default-lifetime: {exc}", file=sys.stderr)
+        return 2
     settings = Settings(db=args.db, seed=args.seed, speed=args.speed, token=args.token,
-                        admin_token=args.admin_token, start_at=args.start_at)
-    app = create_app(settings)
+                        admin_token=args.admin_token, start_at=args.start_at, lifetimes=args.default_lifetime,
+                        trusted_signers=args.trusted_signers, require_signature=args.require_signature)
+    try:
+        app = create_app(settings)
+    except TrustListError as exc:
+        print(f"cockpit-central: --trusted-signers: {exc}", file=sys.stderr)
+        return 2
     if args.dump_openapi:
         args.dump_openapi.write_text(openapi_text(app), encoding="utf-8")
         return 0
@@ -102,8 +133,35 @@ def main(argv: list[str] | None = None) -> int:
     lock.write(url)
     lock.flush()
     config = uvicorn.Config(app, log_config=None, access_log=False, timeout_graceful_shutdown=5,
-                            lifespan="on")
-    return asyncio.run(_serve(_Server(config), sock, url, exit_with_parent=args.exit_with_parent))
+                            lifespan="on", http=http)
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        return runner.run(_serve(_Server(config), sock, url, exit_with_parent=args.exit_with_parent))
+
+
+def _loop_factory(choice: str):
+    """uvloop's event loop factory, or None (asyncio's own) for `asyncio`, or for `auto` without uvloop."""
+    if choice == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        if choice == "uvloop":
+            raise
+        return None
+    return uvloop.new_event_loop
+
+
+def _http(choice: str) -> str:
+    """uvicorn's HTTP protocol: httptools for `httptools`, or for `auto` when it is installed; else h11."""
+    if choice == "h11":
+        return choice
+    try:
+        importlib.import_module("httptools")
+    except ImportError:
+        if choice == "httptools":
+            raise
+        return "h11"
+    return "httptools"
 
 
 async def _stop_when_orphaned(server: _Server, parent: int) -> None:
@@ -144,7 +202,7 @@ def _bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    sock.listen(128)
+    sock.listen(2048)  # as uvicorn's own default: hundreds of cockpits may connect at once
     sock.set_inheritable(True)
     return sock
 

@@ -7,16 +7,48 @@ makes feed cursors from another database recognisable).
 
 from __future__ import annotations
 
+import json
 import secrets
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 5000
 
+
+
+def _every_area_and_its_chain(conn: sqlite3.Connection) -> None:
+    """Schema 2: a warning keeps every area, the message as received, its signature and default expiry;
+    references are kept on their own (so one naming a message not here yet takes effect when it comes)."""
+    statements = """
+        ALTER TABLE warnings ADD COLUMN areas TEXT NOT NULL DEFAULT '[]';  -- JSON, every area as sent
+        ALTER TABLE warnings ADD COLUMN expires_assumed INTEGER NOT NULL DEFAULT 0;  -- 1: the default lifetime
+        ALTER TABLE warnings ADD COLUMN cap_xml BLOB;    -- an ingested message exactly as received
+        ALTER TABLE warnings ADD COLUMN signature TEXT NOT NULL DEFAULT 'unsigned';  -- valid/unsigned/own
+        ALTER TABLE warnings ADD COLUMN signer TEXT NOT NULL DEFAULT '';
+        ALTER TABLE warnings ADD COLUMN signer_fingerprint TEXT NOT NULL DEFAULT '';
+        ALTER TABLE warnings ADD COLUMN chain_key TEXT;  -- identifier, sender, sent (UTC) joined by newlines
+        CREATE INDEX IF NOT EXISTS warnings_chain_key ON warnings (chain_key);
+        CREATE TABLE IF NOT EXISTS warning_refs (seq INTEGER NOT NULL, ref_key TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS warning_refs_key ON warning_refs (ref_key);
+        CREATE INDEX IF NOT EXISTS warning_refs_seq ON warning_refs (seq);
+    """
+    for statement in filter(str.strip, statements.split(";")):
+        conn.execute(statement)
+    from kernel.cap.chain import key_of  # the canonical key is computed in Python, so is the backfill
+
+    for row in conn.execute("SELECT seq, identifier, sender, cap_sent, refs FROM warnings").fetchall():
+        conn.execute("UPDATE warnings SET chain_key = ? WHERE seq = ?",
+                     ("\n".join(key_of(row[1] or "", row[2], row[3])), row[0]))
+        conn.executemany("INSERT INTO warning_refs (seq, ref_key) VALUES (?, ?)",
+                         [(row[0], "\n".join(key_of(r["identifier"], r["sender"], r["sent"])))
+                          for r in json.loads(row[4])])
+
+
 # Each entry moves the schema from version N to N+1; never edit a shipped step, add one.
-_MIGRATIONS: tuple[str, ...] = (
+_MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     """
     CREATE TABLE IF NOT EXISTS central_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS warnings (
@@ -75,6 +107,7 @@ _MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX IF NOT EXISTS service_requests_time ON service_requests (requested_datetime);
     """,
+    _every_area_and_its_chain,
 )
 
 
@@ -100,8 +133,13 @@ def migrate(conn: sqlite3.Connection) -> None:
         raise SchemaTooNewError(
             f"the database was written by a newer server (schema {version}, this one knows {SCHEMA_VERSION})")
     for step in range(version, SCHEMA_VERSION):
+        migration = _MIGRATIONS[step]
         with conn:
-            conn.executescript(_MIGRATIONS[step])
+            if callable(migration):
+                conn.execute("BEGIN IMMEDIATE")  # one transaction: a crash half-way leaves the old schema
+                migration(conn)
+            else:
+                conn.executescript(migration)
             conn.execute(f"PRAGMA user_version = {step + 1}")
     with conn:
         conn.execute("INSERT OR IGNORE INTO central_meta (key, value) VALUES ('db_id', ?)",

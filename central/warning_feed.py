@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kernel import levels
+from kernel.cap.chain import Key, Link, chain_states, joined, key_of
 from kernel.clock import city_text
 
 SENDER = "cockpit-central@nantong.gov.cn"
@@ -47,12 +48,18 @@ def seq_of(public_id: str) -> int | None:
 # ---------------------------------------------------------------- the bell
 
 class Bell:
-    """Wakes async waiters (the feed's long polls) when any thread publishes."""
+    """Wakes async waiters (the feed's long polls) when any thread publishes.
+
+    `generation` counts the rings: whatever was read from the feed before a ring may be out of
+    date after it (central.answers keys its shared pages by it). Arming and disarming are O(1) and
+    a ring wakes each event loop's waiters with one call, so hundreds of long polls cost little.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self._waiters: dict[asyncio.Future[None], asyncio.AbstractEventLoop] = {}
         self.closed = False
+        self.generation = 0
 
     def arm(self) -> asyncio.Future[None]:
         """A future that completes at the next ring; arm BEFORE looking, so no ring is missed."""
@@ -62,23 +69,33 @@ class Bell:
             if self.closed:
                 future.set_result(None)
             else:
-                self._waiters.append((loop, future))
+                self._waiters[future] = loop
         return future
 
     async def wait(self, future: asyncio.Future[None], timeout: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(future), timeout)
+        """Until the ring or `timeout` seconds, whichever comes first (each waiter has its own future)."""
+        if future.done():
+            return
+        timer = asyncio.get_running_loop().call_later(timeout, _resolve, future)
+        try:
+            await future
+        finally:
+            timer.cancel()
 
     def disarm(self, future: asyncio.Future[None]) -> None:
         with self._lock:
-            self._waiters = [(loop, f) for loop, f in self._waiters if f is not future]
+            self._waiters.pop(future, None)
 
     def ring(self) -> None:
         with self._lock:
-            waiters, self._waiters = self._waiters, []
-        for loop, future in waiters:
+            self.generation += 1
+            waiters, self._waiters = self._waiters, {}
+        by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
+        for future, loop in waiters.items():
+            by_loop.setdefault(loop, []).append(future)
+        for loop, futures in by_loop.items():
             with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits there any more
-                loop.call_soon_threadsafe(_resolve, future)
+                loop.call_soon_threadsafe(_resolve_all, futures)
 
     def close(self) -> None:
         """Shutting down: release every waiter now and from now on."""
@@ -89,6 +106,11 @@ class Bell:
 def _resolve(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
+
+
+def _resolve_all(futures: list[asyncio.Future[None]]) -> None:
+    for future in futures:
+        _resolve(future)
 
 
 BELL = Bell()
@@ -149,53 +171,70 @@ def publish_warning(conn: sqlite3.Connection, *, severity: str, headline: str, a
         "polygon": [[float(x), float(y)] for x, y in polygon] if polygon else None, "circle": None,
         "lon": lon, "lat": lat, "source": source, "state": "cancelled" if msg_type == "Cancel" else "active",
     }
+    fields["areas"] = [{"name": area_name, "adcode": adcode, "polygons": [fields["polygon"]] if polygon else [],
+                        "circles": [], "geocodes": [{"name": "adcode", "value": adcode}] if adcode else []}]
     with _transaction(conn):
         seq = insert_warning(conn, fields)
         # The identifier needs the sequence number, which exists only after the insert.
-        conn.execute("UPDATE warnings SET identifier = ? WHERE seq = ?",
-                     (f"urn:oid:2.49.0.1.156.0.320600.{sent.year}.{seq}", seq))
-        apply_references(conn, msg_type, fields["refs"])
+        identifier = f"urn:oid:2.49.0.1.156.0.320600.{sent.year}.{seq}"
+        conn.execute("UPDATE warnings SET identifier = ?, chain_key = ? WHERE seq = ?",
+                     (identifier, chain_text(key_of(identifier, SENDER, fields["cap_sent"])), seq))
+        resolve_chain(conn, seq)
     BELL.ring()
     return get_warning(conn, seq, now=sent)  # type: ignore[return-value]
 
 
 def insert_warning(conn: sqlite3.Connection, fields: dict[str, Any]) -> int:
-    """Insert one message (inside the caller's transaction) and return its sequence number."""
+    """Insert one message and its references (inside the caller's transaction); its sequence number."""
     row = dict(fields)
     row["refs"] = json.dumps(row["refs"], ensure_ascii=False)
     for key in ("polygon", "circle"):
         row[key] = json.dumps(row[key]) if row[key] is not None else None
+    row["areas"] = json.dumps(row.get("areas") or [], ensure_ascii=False)
+    if row["identifier"]:
+        row["chain_key"] = chain_text(key_of(row["identifier"], row["sender"], row["cap_sent"]))
     row["received"] = datetime.now(UTC).isoformat(timespec="seconds")
     columns = ", ".join(row)
     cursor = conn.execute(f"INSERT INTO warnings ({columns}) VALUES ({', '.join('?' * len(row))})",
                           tuple(row.values()))
     assert cursor.lastrowid is not None
+    conn.executemany("INSERT INTO warning_refs (seq, ref_key) VALUES (?, ?)",
+                     [(cursor.lastrowid, chain_text(key_of(r["identifier"], r["sender"], r["sent"])))
+                      for r in fields["refs"]])
     return cursor.lastrowid
+
+
+def chain_text(key: Key) -> str:
+    return "\n".join(key)
 
 
 def find_message(conn: sqlite3.Connection, *, sender: str, identifier: str, sent: str) -> sqlite3.Row | None:
     """The message CAP names by (sender, identifier, sent); `sent` in any offset."""
-    try:
-        key = city_text(datetime.fromisoformat(sent))
-    except ValueError:
-        return None
-    return conn.execute("SELECT * FROM warnings WHERE identifier = ? AND sender = ? AND sent = ?",
-                        (identifier, sender, key)).fetchone()
+    return conn.execute("SELECT * FROM warnings WHERE chain_key = ?",
+                        (chain_text(key_of(identifier, sender, sent)),)).fetchone()
 
 
-def apply_references(conn: sqlite3.Connection, msg_type: str, refs: Iterable[dict[str, str]]) -> list[int]:
-    """An Update supersedes, a Cancel cancels, the messages it references; returns those found.
+def resolve_chain(conn: sqlite3.Connection, seq: int) -> list[int]:
+    """Give every message joined to `seq` by references its state from the whole chain (kernel.cap.chain:
+    the same for every arrival order, a reference to a message not here yet applied when it comes).
 
-    Only their state changes: they are not published again (the new message is the feed entry).
-    """
-    found = [row["seq"] for ref in refs if (row := find_message(conn, **ref)) is not None]
-    if msg_type in ("Update", "Cancel") and found:
-        marks = ", ".join("?" * len(found))
-        if msg_type == "Update":
-            conn.execute(f"UPDATE warnings SET state = 'updated' WHERE state = 'active' AND seq IN ({marks})", found)
-        else:
-            conn.execute(f"UPDATE warnings SET state = 'cancelled' WHERE seq IN ({marks})", found)
-    return found
+    Returns the sequence numbers whose state changed. Only their state changes: they are not published
+    again (the new message is the feed entry)."""
+    rows = {current: conn.execute("SELECT seq, chain_key, msg_type, refs, sent, state FROM warnings WHERE seq = ?",
+                                  (current,)).fetchone()
+            for current in joined(seq, lambda current: [r[0] for r in conn.execute(
+                "SELECT w.seq FROM warning_refs r JOIN warnings w ON w.chain_key = r.ref_key WHERE r.seq = ? "
+                "UNION SELECT r.seq FROM warning_refs r JOIN warnings w ON w.chain_key = r.ref_key "
+                "WHERE w.seq = ?", (current, current))])}
+    links = {seq: Link(tuple(row["chain_key"].split("\n")), row["msg_type"],  # type: ignore[arg-type]
+                       tuple(key_of(r["identifier"], r["sender"], r["sent"]) for r in json.loads(row["refs"])),
+                       datetime.fromisoformat(row["sent"]))
+             for seq, row in rows.items() if row["chain_key"]}
+    states = chain_states(links.values())
+    changed = [seq for seq, link in links.items() if states[link.key] != rows[seq]["state"]]
+    conn.executemany("UPDATE warnings SET state = ? WHERE seq = ?",
+                     [(states[links[seq].key], seq) for seq in changed])
+    return changed
 
 
 class _transaction:
@@ -297,12 +336,16 @@ def _as_json(row: sqlite3.Row, acks: list[dict[str, str]], now: datetime) -> dic
         "domain": row["domain"],
         "sent": row["sent"],
         "expires": row["expires"],
-        "area": {
+        "expires_assumed": bool(row["expires_assumed"]),
+        "area": {  # the first area, for clients of version 1 that know one
             "name": row["area_name"],
             "adcode": row["adcode"],
             "polygon": json.loads(row["polygon"]) if row["polygon"] else None,
             "circle": json.loads(row["circle"]) if row["circle"] else None,
         },
+        "areas": json.loads(row["areas"]),
+        "signature": {"status": row["signature"], "signer": row["signer"],
+                      "fingerprint": row["signer_fingerprint"]},
         "lon": row["lon"],
         "lat": row["lat"],
         "source": row["source"],

@@ -42,3 +42,17 @@ def test_an_absent_peer_is_reported_and_skipped(tmp_path: Path) -> None:
 def test_a_bad_size_is_refused_in_words() -> None:
     done = run_benchmarks("--only", "cockpit", "--sizes", "huge")
     assert done.returncode == 2 and "WIDTHxHEIGHT" in done.stderr
+
+
+def test_the_fanout_subject_runs_against_its_floor(tmp_path: Path) -> None:
+    report = tmp_path / "bench.json"
+    done = run_benchmarks("--only", "fanout", "--clients", "4", "--json", str(report))
+    assert done.returncode == 0, done.stderr
+    assert "fanout_publish" in done.stdout and "4 clients" in done.stdout and "floor" in done.stdout
+    records = json.loads(report.read_text(encoding="utf-8"))["records"]
+    found = {(r["measure"], r["subject"]): r for r in records}
+    assert set(found) == {(measure, subject) for measure in ("fanout_publish", "fanout_304_round")
+                          for subject in ("central", "floor")}
+    assert found["fanout_publish", "central"]["runs"] == 4  # one publish, every client had it
+    assert "304s 4-4 of 4" in found["fanout_304_round", "central"]["note"]
+    assert "the floor's" in found["fanout_publish", "central"]["note"]

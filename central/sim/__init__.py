@@ -49,6 +49,7 @@ class Simulator:
         self._thread: threading.Thread | None = None
         self._cache: dict[str, tuple[tuple[int, int], dict[str, Any]]] = {}
         self._cache_lock = threading.Lock()
+        self._outside_writes = 0  # changes to the city from outside the generator (see touch)
         self.backfill_seconds: float | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -109,31 +110,47 @@ class Simulator:
         }
 
     def situation(self) -> dict[str, Any]:
-        return self._cached("situation", bodies.situation)
+        return self.situation_versioned()[1]
 
     def panel(self, panel_id: str) -> dict[str, Any] | None:
+        found = self.panel_versioned(panel_id)
+        return found[1] if found else None
+
+    def situation_versioned(self) -> tuple[tuple[int, int], dict[str, Any]]:
+        """(version, body): the body changes only with its version, so a server may encode it (and
+        hash it for its ETag) once per version."""
+        return self._cached("situation", bodies.situation)
+
+    def panel_versioned(self, panel_id: str) -> tuple[tuple[int, int], dict[str, Any]] | None:
         if panel_id not in panels.PANELS:
             return None
         return self._cached(panel_id, lambda view: panels.body(view, panel_id))
 
-    def _cached(self, key: str, build) -> dict[str, Any]:
+    def touch(self) -> None:
+        """Something outside the generator changed the city (a request taken over Open311, committed):
+        the bodies are built again at their next read, not at the next simulated minute."""
+        with self._cache_lock:
+            self._outside_writes += 1
+
+    def _cached(self, key: str, build) -> tuple[tuple[int, int], dict[str, Any]]:
         """Bodies change when a simulated minute is generated or a warning is published (a drill, a CAP
         message): build each once per such change, from one snapshot. Callers share it: never modify it."""
         conn = self._connections.get()
         conn.execute("BEGIN")  # a read transaction: one consistent snapshot of the database
         try:
+            touched = self._outside_writes  # read before the snapshot begins: a later touch rebuilds
             minute = get_state(conn, "generated_to")
-            version = (minute, conn.execute("SELECT COALESCE(MAX(seq), 0) FROM warnings").fetchone()[0])
+            version = (minute, conn.execute("SELECT COALESCE(MAX(seq), 0) FROM warnings").fetchone()[0], touched)
             with self._cache_lock:
                 hit = self._cache.get(key)
             if hit and hit[0] == version:
-                return hit[1]
+                return hit
             body = build(bodies.View(conn, self.seed, minute))
         finally:
             conn.rollback()
         with self._cache_lock:
             self._cache[key] = (version, body)
-        return body
+        return version, body
 
     # ------------------------------------------------------------------ generation
 

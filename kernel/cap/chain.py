@@ -8,9 +8,12 @@ is kept (as the referencing message's own record) and takes effect when that mes
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
+
+T = TypeVar("T", bound=Hashable)
 
 Key = tuple[str, str, str]  # (identifier, sender, sent in one canonical form)
 MAX_CHAIN = 2000  # messages joined by references that are resolved together; a longer chain is cut here
@@ -71,3 +74,16 @@ def chain_states(links: Iterable[Link]) -> dict[Key, str]:
             todo += [update.key for update in updates_of.get(key, ()) if update.sent <= link.sent]
         cancelled |= seen
     return {key: "cancelled" if key in cancelled else "updated" if key in updated else "active" for key in chain}
+
+
+def joined(start: T, neighbours: Callable[[T], Iterable[T]]) -> list[T]:
+    """Every message joined to `start` by references either way (each side's store says who the
+    neighbours are), `start` first, at most MAX_CHAIN."""
+    found: dict[T, None] = {}
+    todo = [start]
+    while todo and len(found) < MAX_CHAIN:
+        current = todo.pop()
+        if current not in found:
+            found[current] = None
+            todo += neighbours(current)
+    return list(found)

@@ -144,9 +144,12 @@ def test_drill_warning_has_every_contract_field(writable):
                     description="描述", instruction="疏散", item_code="AQ-03", domain="公共安全")
     assert set(warning) == {"id", "identifier", "sender", "msg_type", "references", "severity", "severity_name",
                             "cap_severity", "urgency", "certainty", "headline", "description", "instruction",
-                            "item", "domain", "sent", "expires", "area", "lon", "lat", "source", "status", "state",
-                            "acks"}
+                            "item", "domain", "sent", "expires", "expires_assumed", "area", "areas", "signature",
+                            "lon", "lat", "source", "status", "state", "acks"}
     assert set(warning["area"]) == {"name", "adcode", "polygon", "circle"}
+    assert warning["areas"] == [{"name": "通州区金沙街道", "adcode": "320612001", "polygons": [], "circles": [],
+                                 "geocodes": [{"name": "adcode", "value": "320612001"}]}]
+    assert warning["expires_assumed"] is False and warning["signature"]["status"] == "unsigned"
     assert warning["severity"] == "red" and warning["severity_name"] == "红色"
     assert warning["cap_severity"] == "Extreme"
     assert warning["source"] == "drill" and warning["state"] == "active" and warning["msg_type"] == "Alert"

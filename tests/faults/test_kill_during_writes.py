@@ -286,8 +286,9 @@ def test_acks_reach_the_central_api_exactly_once_across_kill_9(central_server, t
     inbox.close()
     acked: set[str] = set()
     ops = collections.Counter()
+    kept_back = ids[-2:]  # for the last step: however fast the rounds go, two are still unacknowledged
     for round_ in range(ACK_KILLS):
-        journal = killed_child(["acks", str(path), url, *ids], rng.uniform(0.05, 0.4),
+        journal = killed_child(["acks", str(path), url, *ids[:-2]], rng.uniform(0.05, 0.4),
                                tmp_path / f"acks-{round_}.log")
         acked |= {args[0] for op, args in journal.done if op == "ack"}
         ops.update(op for op, _ in journal.done)
@@ -309,7 +310,7 @@ def test_acks_reach_the_central_api_exactly_once_across_kill_9(central_server, t
         assert delivered_once(url, inbox, ids) == acked
         # Now for certain the worst moment: the server has taken the ack, the kill comes before the inbox
         # notes it sent (another writer holds the inbox, so the child waits there until it is killed).
-        first, second = [i for i in ids if i not in acked][:2]
+        first, second = kept_back
         for warning_id in (first, second):
             inbox.acknowledge(inbox.find(warning_id).local_id, acker(warning_id), CLIENT, datetime.now(UTC))
     finally:

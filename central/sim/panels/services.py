@@ -48,9 +48,16 @@ def hotline_12345(view: View) -> dict[str, Any]:
                                      "channel": r["channel"], "status": "已办结" if r["status"] == "closed" else "办理中"}
                                     for r in latest]),
         "open_requests": b.points("在办诉求", [
-            b.point(r[0], r[1], r[2], r[3], "orange" if r[5] <= view.now_text else "blue", adcode=r[4])
+            b.point(r[0], _label(r[1]), r[2], r[3], "orange" if r[5] <= view.now_text else "blue", adcode=r[4])
             for r in open_rows]),
     }
+
+
+def _label(description: str | None) -> str:
+    """A request's description as a point's name: one line of at most 200 characters (a request taken
+    over Open311 may hold 4,000, line breaks among them)."""
+    text = " ".join((description or "").split())
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 _APP_SERVICES = (("社保查询", 0.16), ("公积金查询", 0.13), ("医保电子凭证", 0.12), ("不动产登记查询", 0.07),

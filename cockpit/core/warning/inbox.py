@@ -19,7 +19,7 @@ from pathlib import Path
 
 from cockpit.core import paths
 from cockpit.core.warning.model import CENTRAL, WarningMessage, WarningRecord
-from kernel.cap.chain import MAX_CHAIN, Link, chain_states
+from kernel.cap.chain import Link, chain_states, joined
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
@@ -180,16 +180,11 @@ class Inbox:
     def _resolve_chain(self, db: sqlite3.Connection, start: int, server_now: datetime) -> list[int]:
         """Give every message joined to `start` by references its state from the whole chain (the same
         for every arrival order); returns the local ids whose state changed."""
-        rows: dict[int, sqlite3.Row] = {}
-        todo = [start]
-        while todo and len(rows) < MAX_CHAIN:
-            local_id = todo.pop()
-            if local_id in rows:
-                continue
-            row = rows[local_id] = db.execute("SELECT * FROM messages WHERE local_id = ?", (local_id,)).fetchone()
-            todo += [r["local_id"] for r in db.execute(
-                "SELECT m.local_id FROM refs r JOIN messages m ON m.cap_key = r.cap_key WHERE r.local_id = ? "
-                "UNION SELECT local_id FROM refs WHERE cap_key = ?", (local_id, row["cap_key"]))]
+        rows = {local_id: db.execute("SELECT * FROM messages WHERE local_id = ?", (local_id,)).fetchone()
+                for local_id in joined(start, lambda current: [r[0] for r in db.execute(
+                    "SELECT m.local_id FROM refs r JOIN messages m ON m.cap_key = r.cap_key WHERE r.local_id = ? "
+                    "UNION SELECT r.local_id FROM refs r JOIN messages m ON m.cap_key = r.cap_key "
+                    "WHERE m.local_id = ?", (current, current))])}
         messages = {local_id: self._record(row).message for local_id, row in rows.items()}
         resolved = chain_states(Link(m.key, m.msg_type, tuple(m.reference_keys), m.sent) for m in messages.values())
         changed = []
