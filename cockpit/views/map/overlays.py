@@ -24,6 +24,9 @@ from kernel import geo, levels
 VALUE_TEXT = "#ffe08a"
 LEVEL_WORDS = {"county": "县区", "town": "镇街", "grid": "网格"}
 AREAS_ROW = 26  # the legend's line for the warnings' areas, at 1920x1080
+# With that line the others close up by this much each (three gaps) and the box starts 10 px higher,
+# so it stays in the legend's band and ends where it always does, above the credits.
+AREAS_SQUEEZE = 16 / 3
 Line = tuple[str, QFont, str]  # text, font, colour
 
 
@@ -32,12 +35,13 @@ def paint_legend(painter: QPainter, size: QSize, s: float, *, label: str, unit: 
     """The colour ramp with its ends, the no-data hatch and the point levels, in the legend's band;
     with warning_areas, a line more (below, still in the band) for the warnings' striped areas."""
     width, bar = 300 * s, 18 * s
+    squeeze = AREAS_SQUEEZE * s if warning_areas else 0.0
     box = QRectF(20 * s, size.height() - 190 * s, width + 24 * s, 150 * s)
     edge = 2 * s  # the border's antialiased outer half, which would darken on every repaint
     # The last look's legend, with or without its line for the areas.
-    painter.fillRect(box.adjusted(-edge, -edge, edge, AREAS_ROW * s + edge), QColor(BACKGROUND))
+    painter.fillRect(box.adjusted(-edge, -10 * s - edge, edge, edge), QColor(BACKGROUND))
     if warning_areas:
-        box.setHeight(box.height() + AREAS_ROW * s)
+        box.setTop(box.top() - 10 * s)
     painter.setPen(QPen(QColor(palette.BORDER), 1.5 * s))
     painter.setBrush(QColor(10, 23, 48, 225))
     painter.drawRoundedRect(box, 6 * s, 6 * s)
@@ -47,7 +51,7 @@ def paint_legend(painter: QPainter, size: QSize, s: float, *, label: str, unit: 
     by = LEVEL_WORDS[level]
     title = f"{label or '—'}（{unit}，按{by}）" if unit else f"{label}（按{by}）"
     painter.drawText(QRectF(x, y, width, 24 * s), Qt.AlignmentFlag.AlignLeft, title)
-    y += 30 * s
+    y += 30 * s - squeeze
     gradient = QLinearGradient(x, 0, x + width, 0)
     for i, colour in enumerate(RAMP):
         gradient.setColorAt(i / (len(RAMP) - 1), QColor(colour))
@@ -59,7 +63,7 @@ def paint_legend(painter: QPainter, size: QSize, s: float, *, label: str, unit: 
     y += bar + 2 * s
     painter.drawText(QRectF(x, y, width, 20 * s), Qt.AlignmentFlag.AlignLeft, format_value(scale.low, unit))
     painter.drawText(QRectF(x, y, width, 20 * s), Qt.AlignmentFlag.AlignRight, format_value(scale.high, unit))
-    y += 28 * s
+    y += 28 * s - squeeze
     swatch = QRectF(x, y, 34 * s, 18 * s)
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QColor(NO_DATA))
@@ -69,7 +73,7 @@ def paint_legend(painter: QPainter, size: QSize, s: float, *, label: str, unit: 
     painter.setPen(QColor(palette.TEXT_DIM))
     painter.drawText(QRectF(x + 42 * s, y - 1 * s, width, 20 * s), Qt.AlignmentFlag.AlignLeft,
                      "无数据（斜纹）" + ("：部分区域暂无数据" if has_gaps else ""))
-    y += 26 * s
+    y += 26 * s - squeeze
     painter.drawText(QRectF(x, y, width, 20 * s), Qt.AlignmentFlag.AlignLeft, "点位")
     metrics = QFontMetricsF(painter.font())
     dot_x = x + metrics.horizontalAdvance("点位") + 10 * s
@@ -82,7 +86,7 @@ def paint_legend(painter: QPainter, size: QSize, s: float, *, label: str, unit: 
         painter.drawText(QPointF(dot_x + 15 * s, y + 15 * s), level_of.name)
         dot_x += 15 * s + metrics.horizontalAdvance(level_of.name) + 10 * s
     if warning_areas:
-        y += AREAS_ROW * s
+        y += AREAS_ROW * s - squeeze
         swatch = QRectF(x, y, 34 * s, 18 * s)
         sample = QColor(levels.of("orange").colour)
         painter.setPen(QPen(sample, 1.5 * s))
