@@ -220,7 +220,8 @@ def resolve_chain(conn: sqlite3.Connection, seq: int) -> list[int]:
 
     Returns the sequence numbers whose state changed. Only their state changes: they are not published
     again (the new message is the feed entry)."""
-    rows = {current: conn.execute("SELECT seq, chain_key, msg_type, refs, sent, state FROM warnings WHERE seq = ?",
+    rows = {current: conn.execute("SELECT seq, chain_key, msg_type, refs, sent, state, signature FROM warnings "
+                                  "WHERE seq = ?",
                                   (current,)).fetchone()
             for current in joined(seq, lambda current: [r[0] for r in conn.execute(
                 "SELECT w.seq FROM warning_refs r JOIN warnings w ON w.chain_key = r.ref_key WHERE r.seq = ? "
@@ -228,7 +229,7 @@ def resolve_chain(conn: sqlite3.Connection, seq: int) -> list[int]:
                 "WHERE w.seq = ?", (current, current))])}
     links = {seq: Link(tuple(row["chain_key"].split("\n")), row["msg_type"],  # type: ignore[arg-type]
                        tuple(key_of(r["identifier"], r["sender"], r["sent"]) for r in json.loads(row["refs"])),
-                       datetime.fromisoformat(row["sent"]))
+                       datetime.fromisoformat(row["sent"]), row["signature"] == "valid")
              for seq, row in rows.items() if row["chain_key"]}
     states = chain_states(links.values())
     changed = [seq for seq, link in links.items() if states[link.key] != rows[seq]["state"]]

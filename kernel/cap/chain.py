@@ -40,6 +40,16 @@ class Link:
     msg_type: str  # Alert, Update, Cancel (others take no part)
     references: tuple[Key, ...]
     sent: datetime
+    signed: bool = False  # its XML signature was verified
+
+
+def _counts(link: Link, target: Key, chain: dict[Key, Link]) -> bool:
+    """Whether `link`'s reference to `target` may change it: only a sender's own messages, and never a
+    signed message by an unsigned one (anyone can write any sender's name into an unsigned message)."""
+    if target[1] != link.key[1]:
+        return False
+    held = chain.get(target)
+    return held is None or link.signed or not held.signed
 
 
 def chain_states(links: Iterable[Link]) -> dict[Key, str]:
@@ -49,7 +59,8 @@ def chain_states(links: Iterable[Link]) -> dict[Key, str]:
     - So is every Update, sent no later than the Cancel, of a message the Cancel references: cancelling a
       warning cancels the updates that carried it on (a later Update re-issues it, and stays).
     - A message some Update references is superseded ("updated").
-    Expiry is judged by time, on top of this, by the caller.
+    A reference counts only between messages of one sender, and an unsigned message cannot change a
+    signed one (`_counts`). Expiry is judged by time, on top of this, by the caller.
     """
     chain = {link.key: link for link in links}
     cancelled: set[Key] = set()
@@ -57,7 +68,7 @@ def chain_states(links: Iterable[Link]) -> dict[Key, str]:
     updates_of: dict[Key, list[Link]] = {}  # key -> the Updates that reference it
     for link in chain.values():
         if link.msg_type == "Update":
-            for ref in link.references:
+            for ref in (r for r in link.references if _counts(link, r, chain)):
                 updated.add(ref)
                 updates_of.setdefault(ref, []).append(link)
     for link in chain.values():
@@ -65,13 +76,14 @@ def chain_states(links: Iterable[Link]) -> dict[Key, str]:
             continue
         cancelled.add(link.key)
         seen: set[Key] = set()  # per Cancel: what one Cancel reaches must not depend on the others
-        todo = list(link.references)
+        todo = [r for r in link.references if _counts(link, r, chain)]
         while todo:
             key = todo.pop()
             if key in seen:
                 continue
             seen.add(key)
-            todo += [update.key for update in updates_of.get(key, ()) if update.sent <= link.sent]
+            todo += [update.key for update in updates_of.get(key, ())
+                     if update.sent <= link.sent and (link.signed or not update.signed)]
         cancelled |= seen
     return {key: "cancelled" if key in cancelled else "updated" if key in updated else "active" for key in chain}
 

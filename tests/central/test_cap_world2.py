@@ -250,3 +250,18 @@ def test_a_trust_list_that_cannot_be_read_stops_the_start_in_words(tmp_path):
                            "--trusted-signers", str(tmp_path / "not-a-cert.pem")],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "--trusted-signers" in done.stderr and "not-a-cert.pem" in done.stderr
+
+
+def test_an_unsigned_or_foreign_cancel_cannot_cancel_a_signed_warning(writable):
+    signed = post(writable, (WORLD2 / "ipaws_alert_fema_otg.xml").read_bytes())
+    assert signed.status_code in (200, 201) and signed.json()["signature"]["status"] == "valid"
+    held = signed.json()
+    target = f"{held['sender']},{held['identifier']},{parse_cap((WORLD2 / 'ipaws_alert_fema_otg.xml').read_bytes()).sent_text}"
+    for sender, name in ((held["sender"], "forged-cancel-1"), ("evil@example.com", "forged-cancel-2")):
+        cancel = f"""<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>{name}</identifier><sender>{sender}</sender>
+<sent>2026-11-24T20:00:00+08:00</sent><status>Actual</status><msgType>Cancel</msgType><scope>Public</scope>
+<references>{target}</references></alert>""".encode()
+        assert post(writable, cancel).status_code == 201
+    again = requests.get(f"{writable.url}/api/v1/warnings/{held['id']}", timeout=10).json()
+    assert again["state"] == held["state"] != "cancelled"

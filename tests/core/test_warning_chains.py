@@ -152,3 +152,16 @@ def test_the_cockpit_gets_every_area_the_signature_and_the_chain_from_the_centra
     assert {by_identifier[f"TRI13970876.{n}"].state for n in (1, 2, 3)} == {"cancelled"}
     inbox.close()
     feed.close()
+
+
+def test_only_a_senders_own_messages_change_it_and_an_unsigned_one_never_changes_a_signed_one():
+    def link(name: str, sender: str, msg_type: str, signed: bool, *refs: tuple[str, str]) -> Link:
+        return Link((name, sender, "t"), msg_type, tuple((r, s, "t") for r, s in refs), T0, signed)
+    alert = link("A", "met", "Alert", True)
+    forged = link("X", "met", "Cancel", False, ("A", "met"))  # names the sender, carries no signature
+    stranger = link("Y", "evil", "Cancel", True, ("A", "met"))  # signed, but by someone else
+    assert chain_states([alert, forged, stranger])[("A", "met", "t")] == "active"
+    genuine = link("C", "met", "Cancel", True, ("A", "met"))
+    assert chain_states([forged, genuine, alert])[("A", "met", "t")] == "cancelled"
+    plain = link("P", "w", "Alert", False)
+    assert chain_states([plain, link("Q", "w", "Cancel", False, ("P", "w"))])[("P", "w", "t")] == "cancelled"

@@ -82,7 +82,7 @@ def test_references_match_whatever_offset_they_write_sent_in(inbox):
     alert = msg(1)
     inbox.receive([alert], T0)
     cancel = parse_cap(f"""<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
-        <identifier>X-9</identifier><sender>other@example.cn</sender><sent>2026-11-24T13:00:00-00:00</sent>
+        <identifier>X-9</identifier><sender>{SENDER}</sender><sent>2026-11-24T13:00:00-00:00</sent>
         <status>Actual</status><msgType>Cancel</msgType><scope>Public</scope>
         <references>{SENDER},{alert.identifier},{alert.sent.astimezone(UTC).isoformat()}</references>
         </alert>""".encode())

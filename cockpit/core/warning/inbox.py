@@ -186,7 +186,8 @@ class Inbox:
                     "UNION SELECT r.local_id FROM refs r JOIN messages m ON m.cap_key = r.cap_key "
                     "WHERE m.local_id = ?", (current, current))])}
         messages = {local_id: self._record(row).message for local_id, row in rows.items()}
-        resolved = chain_states(Link(m.key, m.msg_type, tuple(m.reference_keys), m.sent) for m in messages.values())
+        resolved = chain_states(Link(m.key, m.msg_type, tuple(m.reference_keys), m.sent, m.signature == "valid")
+                                for m in messages.values())
         changed = []
         for local_id, row in rows.items():
             message = messages[local_id]
