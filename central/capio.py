@@ -104,7 +104,8 @@ def _from_info(info: CapInfo, alert: CapAlert, lifetimes: dict[str, timedelta]) 
     codes = dict(info.event_codes)
     areas = info.areas
     first = areas[0] if areas else None
-    adcode = next((value for area in areas for name, value in area.geocodes if name.lower() in ADCODE_NAMES), None)
+    shapes = [area_json(area) for area in areas]
+    adcode = next((shape["adcode"] for shape in shapes if shape["adcode"]), None)  # the first area's that has one
     polygon = [list(point) for point in first.polygons[0]] if first and first.polygons else None
     circle = ({"lon": first.circles[0][0], "lat": first.circles[0][1], "radius_km": first.circles[0][2]}
               if first and first.circles else None)
@@ -125,7 +126,7 @@ def _from_info(info: CapInfo, alert: CapAlert, lifetimes: dict[str, timedelta]) 
         "domain": params.get(DOMAIN, DOMAIN_BY_CATEGORY.get(category, "公共安全")),
         "expires": city_text(expires), "expires_assumed": info.expires is None,
         "area_name": _area_names(areas) or (known.name if known else ""),
-        "adcode": adcode, "polygon": polygon, "circle": circle, "areas": [area_json(area) for area in areas],
+        "adcode": adcode, "polygon": polygon, "circle": circle, "areas": shapes,
         "lon": lon, "lat": lat,
     }
 
