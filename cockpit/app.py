@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import logging
 import os
 import signal
 import sys
@@ -37,6 +38,9 @@ class StartupError(Exception):
 
 def main(argv: list[str] | None = None) -> int:
     settings = parse_settings(argv)
+    # A wall runs for days: what it did (screens lost and back, restarts, warnings pre-empting) is logged.
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("cockpit").setLevel(logging.INFO)
     if settings.screenshot and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a briefing job on a server with no screen
     try:
@@ -44,6 +48,16 @@ def main(argv: list[str] | None = None) -> int:
     except CatalogueError as exc:
         print(f"cockpit: the panel catalogue is broken: {exc}", file=sys.stderr)
         return 2
+    manifest = None
+    if settings.wall is not None:
+        from cockpit.core.wall import ManifestError, load_manifest
+
+        try:
+            manifest = load_manifest(settings.wall, domains=catalogue.domains,
+                                     panels=[panel.id for panel in catalogue.panels])
+        except ManifestError as exc:
+            print(f"cockpit: the wall manifest is wrong: {exc}", file=sys.stderr)
+            return 2
     import qasync
     from PySide6.QtWidgets import QApplication
 
@@ -59,11 +73,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cockpit: {exc}", file=sys.stderr)
         return 2
     apply_theme(app)
+    if settings.list_screens:
+        return list_screens()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
         with loop:
-            return loop.run_until_complete(run(settings, catalogue))
+            return loop.run_until_complete(run(settings, catalogue, manifest))
     except StartupError as exc:
         print(f"cockpit: {exc}", file=sys.stderr)
         return 1
@@ -71,8 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.set_event_loop(None)
 
 
-async def run(settings: Settings, catalogue: Catalogue) -> int:
-    from PySide6.QtCore import Qt
+async def run(settings: Settings, catalogue: Catalogue, manifest=None) -> int:
+    from PySide6.QtCore import Qt, QTimer
 
     from cockpit.views.main_window import MainWindow
 
@@ -85,9 +101,14 @@ async def run(settings: Settings, catalogue: Catalogue) -> int:
     source = settings.api_url or EMBEDDED_SOURCE
     window = MainWindow(catalogue, store, source=source)
     window.resize(*(settings.size or DEFAULT_SIZE))
-    if settings.span_screens:
+    wall = None
+    if manifest is not None:
+        wall = start_wall(manifest, catalogue, store, settings, window)
+    elif settings.span_screens:
         span_screens(window, size_from_screens=settings.size is None)
-    if settings.screenshot:
+    if wall is not None:
+        pass  # the wall puts the operator's window on the operator's screen, or shows none
+    elif settings.screenshot:
         window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
         window.show()
     elif settings.fullscreen and not settings.span_screens:
@@ -97,12 +118,14 @@ async def run(settings: Settings, catalogue: Catalogue) -> int:
     closed = loop.create_future()
     window.closed.connect(lambda: closed.done() or closed.set_result(None))
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: window.close())  # runs on the next Python tick (the 1 s timer)
+        # Runs on the next Python tick (the 1 s timer); a wall has no window of its own to close.
+        signal.signal(signum, lambda *_: loop.call_soon_threadsafe(lambda: closed.done() or closed.set_result(None)))
+    heartbeat = keep_beating(QTimer)
 
     central: EmbeddedCentral | None = None
     client: ApiClient | None = None
     poller = None
-    warnings = start_warnings(settings, window)
+    warnings = start_warnings(settings, window, wall)
     try:
         if settings.api_url is None:
             db = user_data_dir() / settings.embedded_db_name
@@ -148,10 +171,17 @@ async def run(settings: Settings, catalogue: Catalogue) -> int:
             poller.start()
             warnings.service.connect_central(url, token=settings.token, ca_bundle=settings.ca_bundle)
         if settings.screenshot:
-            return await screenshot(window, store, intervals, settings, url or source, warnings)
+            await until_ready(closed, store, intervals, settings, url or source, warnings)
+            if wall is not None:
+                return await save_wall_pngs(wall, settings.screenshot)
+            return await save_png(window, settings.screenshot, settings.size or (window.width(), window.height()))
         await closed
         return 0
     finally:
+        if heartbeat is not None:
+            heartbeat.stop()
+        if wall is not None:
+            wall.close()
         await warnings.stop()
         warnings.service.inbox.close()
         window.close()
@@ -187,7 +217,53 @@ def source_key(settings: Settings) -> str:
     return hashlib.sha256(settings.source.encode("utf-8")).hexdigest()[:16]
 
 
-def start_warnings(settings: Settings, window):
+def start_wall(manifest, catalogue: Catalogue, store: Store, settings: Settings, window):
+    """The video wall of the manifest; the desk window shows on the operator's screen, if there is one."""
+    from cockpit.views.wall import Wall, WallThumbnails
+
+    key = hashlib.sha256(f"{Path(manifest.path).resolve()}|{settings.source}".encode()).hexdigest()[:16]
+    wall = Wall(manifest, catalogue, store, state_path=user_data_dir() / f"wall-{key}.json",
+                operator=window if manifest.operator else None, on_screen=settings.screenshot is None)
+    if manifest.operator:
+        window.set_wall_view(WallThumbnails(wall))
+    else:  # no desk here: the window stays hidden and need not follow the data
+        window.timer.stop()
+        window.binder.close()
+    if manifest.rss_budget_mb:
+        from cockpit.core.rss import RssBudget
+
+        wall.rss_budget = RssBudget(manifest.rss_budget_mb)
+    wall.start()
+    return wall
+
+
+def keep_beating(timer_class):
+    """Beat the watchdog's heartbeat from the GUI thread each second: a stalled GUI stops the beats."""
+    from cockpit.core.heartbeat import from_environment
+
+    heartbeat = from_environment()
+    if heartbeat is None:
+        return None
+    heartbeat.beat()
+    timer = timer_class()
+    timer.setInterval(1000)
+    timer.timeout.connect(heartbeat.beat)
+    timer.start()
+    return timer
+
+
+def list_screens() -> int:
+    from cockpit.views.wall.wall import present_screens
+
+    for screen in present_screens():
+        x, y, width, height = screen.geometry
+        print(f"index = {screen.index}  name = {screen.name!r}  manufacturer = {screen.manufacturer!r}  "
+              f"model = {screen.model!r}  serial = {screen.serial!r}  {width}x{height}+{x}+{y}  "
+              f"{screen.physical_mm[0]:g}x{screen.physical_mm[1]:g} mm  dpr {screen.dpr:g}")
+    return 0
+
+
+def start_warnings(settings: Settings, window, wall=None):
     """The urgent-warning pipeline: receive (central feed + CAP feeds), popup, list, sound, audit.
 
     It starts before the central API is known so that CAP feeds and the stored, unacknowledged
@@ -205,11 +281,18 @@ def start_warnings(settings: Settings, window):
                             lifetimes=levels.lifetimes(settings.default_lifetime)) for feed in settings.cap_feeds),
         audit=AuditLog(settings.audit_log) if settings.audit_log else None,
         policy=ReminderPolicy(popup_levels=levels.at_least(settings.popup_level)))
-    center = WarningCenter(window, service, display_only=settings.display_only, scale=window.scale,
+    host, display_only = window, settings.display_only
+    if wall is not None and wall.operator is None:  # a wall alone: its warnings pop on a screen with the map
+        host = next((s for s in wall.surfaces.values() if s.spec.shows_map), next(iter(wall.surfaces.values())))
+        display_only = wall.manifest.display_only or settings.display_only
+    center = WarningCenter(host, service, display_only=display_only, scale=host.scale,
                            sounds=settings.screenshot is None)
     window.set_warning_list(center.history)
     window.attach_warning_center(center)
     center.changed.connect(window.set_warning_count)
+    if wall is not None:
+        center.waiting_changed.connect(wall.set_waiting)
+        center.in_force_changed.connect(wall.set_in_force)
     center.start()
     return center
 
@@ -230,10 +313,10 @@ def _ready(entry) -> bool:
     return refused or (entry.payload is not None and (not entry.from_cache or entry.error is not None))
 
 
-async def screenshot(window, store: Store, intervals: dict[str, float], settings: Settings, where: str,
-                     warnings) -> int:
+async def until_ready(closed, store: Store, intervals: dict[str, float], settings: Settings, where: str,
+                      warnings) -> None:
     """Wait until every panel has data (fresh or cached) and, when the central API answers, the
-    warnings it holds are in; then save the window as PNG."""
+    warnings it holds are in."""
     deadline = time.monotonic() + settings.timeout_s
     while not _has_all(store, intervals) or _catching_up(warnings.service, store, intervals):
         entries = [store.get(endpoint) for endpoint in intervals]
@@ -244,11 +327,25 @@ async def screenshot(window, store: Store, intervals: dict[str, float], settings
         if time.monotonic() > deadline:
             missing = [endpoint for endpoint in intervals if not _ready(store.get(endpoint))]
             raise StartupError(f"no data after {settings.timeout_s:g} s for: {', '.join(missing)}")
-        if not window.isVisible():  # closed, or SIGTERM: a briefing job must be stoppable
+        if closed.done():  # closed, or SIGTERM: a briefing job must be stoppable
             raise StartupError("stopped before the screenshot was taken")
         await asyncio.sleep(POLL_SCREENSHOT_S)
     warnings.tick()  # what has just arrived is on screen, as it would be a second later
-    return await save_png(window, settings.screenshot, settings.size or (window.width(), window.height()))
+
+
+async def save_wall_pngs(wall, folder: Path) -> int:
+    """One PNG per wall screen at that screen's size (its declared pixels when it is not here)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    wall.binder.flush()
+    for _ in range(3):
+        await asyncio.sleep(0.05)
+    for number, (screen_id, surface) in enumerate(wall.surfaces.items(), start=1):
+        image = surface.grab().toImage()
+        path = folder / f"{number}-{screen_id}.png"
+        if not image.save(str(path), "PNG"):
+            raise StartupError(f"could not write the screenshot to {path}")
+        print(f"cockpit: saved {image.width()}x{image.height()} screenshot of wall screen {screen_id} to {path}")
+    return 0
 
 
 async def save_png(window, path: Path, size: tuple[int, int]) -> int:

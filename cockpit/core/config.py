@@ -24,6 +24,7 @@ from kernel.clock import CITY_TZ, instant_argument
 
 log = logging.getLogger(__name__)
 TOKEN_ENV = "COCKPIT_TOKEN"
+WALL_ENV = "COCKPIT_WALL"  # the wall manifest, for a wall whose start-up command cannot be changed
 KEYRING_SERVICE = APP_NAME
 MAX_SIZE_PX = 16384
 
@@ -49,6 +50,8 @@ class Settings:
     catalogue: Path | None = None  # the panel catalogue (None: the shipped resources/panels.json)
     default_lifetime: str = ""  # CAP feeds' messages without <expires>: kernel.levels.lifetimes overrides
     trusted_signers: Path | None = None  # PEM certificates a signed CAP feed message must be signed by
+    wall: Path | None = None  # the wall manifest (TOML): one window per screen, see cockpit.core.wall
+    list_screens: bool = False
 
     @property
     def has_token(self) -> bool:
@@ -89,6 +92,16 @@ def parse_settings(argv: list[str] | None = None, env: Mapping[str, str] | None 
             TrustList.load(args.trusted_signers)
         except TrustListError as exc:
             parser.error(f"--trusted-signers: {exc}")
+    wall = args.wall or (Path(env[WALL_ENV]) if env.get(WALL_ENV) else None)
+    if wall is not None and not wall.is_file():
+        parser.error(f"--wall: no such file: {wall}")
+    if wall is not None and args.span_screens:
+        parser.error("--wall gives every screen its own window: it does not go with --span-screens")
+    if args.screenshot is not None:
+        if wall is None and args.screenshot.suffix.lower() != ".png":
+            parser.error(f"--screenshot: the window is saved as PNG: give a .png file name, got {args.screenshot}")
+        if wall is not None and args.screenshot.suffix.lower() == ".png":
+            parser.error("--screenshot with --wall saves one PNG per screen: give a folder, not a .png file")
     token = _token(args.api, env) if args.api else None
     return Settings(
         api_url=args.api, token=token, ca_bundle=args.ca_bundle, screenshot=args.screenshot, size=args.size,
@@ -96,7 +109,8 @@ def parse_settings(argv: list[str] | None = None, env: Mapping[str, str] | None 
         display_only=args.display_only, audit_log=args.audit_log, cap_feeds=tuple(args.cap_feed),
         popup_level=args.popup_level, fullscreen=args.fullscreen, span_screens=args.span_screens,
         speed=args.speed, seed=args.seed, sim_start=args.sim_start, catalogue=args.catalogue,
-        default_lifetime=args.default_lifetime, trusted_signers=args.trusted_signers)
+        default_lifetime=args.default_lifetime, trusted_signers=args.trusted_signers, wall=wall,
+        list_screens=args.list_screens)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -107,8 +121,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--api", metavar="URL", type=_api_url,
                         help="the central API to poll (default: start the embedded simulated Nantong)")
     parser.add_argument("--ca-bundle", metavar="FILE", help="CA certificates to trust for a private CA")
-    parser.add_argument("--screenshot", metavar="FILE", type=_png_path,
-                        help="wait until every panel has data, save the window as PNG and exit")
+    parser.add_argument("--screenshot", metavar="FILE", type=Path,
+                        help="wait until every panel has data, save the window as PNG and exit "
+                             "(with --wall: a folder, one PNG per screen)")
     parser.add_argument("--size", metavar="WxH", type=_size, help="window size, e.g. 3840x2160")
     parser.add_argument("--timeout", metavar="S", type=_positive_float, default=60.0,
                         help="how long --screenshot waits for data (default 60)")
@@ -132,6 +147,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--fullscreen", action="store_true", help="fill the screen")
     parser.add_argument("--span-screens", action="store_true",
                         help="a video wall: one frameless window over every screen, no mouse pointer")
+    parser.add_argument("--wall", metavar="FILE.toml", type=Path,
+                        help=f"a video wall: one window per screen as the manifest says (also ${WALL_ENV}); "
+                             "see examples/")
+    parser.add_argument("--list-screens", action="store_true",
+                        help="print the screens this machine has (the names a wall manifest uses) and exit")
     parser.add_argument("--speed", metavar="N", type=_positive_float, default=1.0,
                         help="simulated clock speed of the embedded central API (default 1)")
     parser.add_argument("--seed", metavar="S", type=int, default=2026,
@@ -192,13 +212,6 @@ def _positive_float(text: str) -> float:
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"must be more than 0, got {text!r}")
     return value
-
-
-def _png_path(text: str) -> Path:
-    path = Path(text)
-    if path.suffix.lower() != ".png":
-        raise argparse.ArgumentTypeError(f"the screenshot is saved as PNG: give a .png file name, got {text!r}")
-    return path
 
 
 def _version() -> str:

@@ -16,7 +16,6 @@ from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -28,9 +27,9 @@ from PySide6.QtWidgets import (
 
 from cockpit.core.catalogue import Catalogue
 from cockpit.core.store import Entry, State, Store
-from cockpit.views.map import NantongMap
+from cockpit.views.binder import ViewBinder
+from cockpit.views.pages import domain_page, overview_page, panel_page
 from cockpit.views.panel_view import PanelView
-from cockpit.views.situation_view import SituationView
 from cockpit.views.theme import scale_for, scale_layouts, stylesheet
 from cockpit.views.widgets import LinesLabel, SteadyLabel, loosen, short_time
 from kernel import geo
@@ -118,11 +117,11 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(WALL_TITLE)
         self.scale = 1.0
         self.setStyleSheet(stylesheet(self.scale))
-        self._pending: dict[str, Entry] = {}
-        self._views: dict[str, list] = {}  # endpoint -> the views showing it
+        self.binder = ViewBinder(store, self, on_applied=self._applied)
         self._page_views: list = []  # views of the domain or panel page, dropped when leaving it
         self.current: tuple[str, str | None] = ("overview", None)
         self.warning_list: QWidget | None = None
+        self.wall_view: QWidget | None = None
 
         wall = QWidget(self)
         wall.setObjectName("wall")
@@ -151,9 +150,6 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(wall)
 
         self._shortcuts()
-        self._unsubscribe = store.subscribe(self._on_entry)
-        for endpoint, entry in store.entries().items():
-            self._pending[endpoint] = entry
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(lambda: self.tick(complete=False))
@@ -162,27 +158,12 @@ class MainWindow(QMainWindow):
 
     # -- building ---------------------------------------------------------
     def _build_overview(self) -> QWidget:
-        page = QWidget()
-        grid = QGridLayout(page)
-        grid.setContentsMargins(10, 10, 10, 10)
-        grid.setSpacing(10)
-        self.tiles: dict[str, PanelView] = {}
-        for spec in self.catalogue.panels:
-            view = PanelView(spec, "tile", parent=page)
+        page, self.tiles, self.situation = overview_page(self.catalogue)
+        self.map = self.situation.map
+        for spec_id, view in self.tiles.items():
             view.activated.connect(self.show_panel)
-            layout = spec.layout
-            grid.addWidget(view, layout.row, layout.col, layout.rowspan, layout.colspan)
-            self.tiles[spec.id] = view
-            self._register(spec.endpoint, view)
-        self.map = NantongMap(page)
-        self.situation = SituationView(self.map, page)
-        spot = self.catalogue.map.layout
-        grid.addWidget(self.situation, spot.row, spot.col, spot.rowspan, spot.colspan)
-        self._register(self.catalogue.map.endpoint, self.situation)
-        for row in range(self.catalogue.rows):
-            grid.setRowStretch(row, 1)
-        for column in range(self.catalogue.columns):
-            grid.setColumnStretch(column, 1)
+            self.binder.register(self.catalogue.panel(spec_id).endpoint, view)
+        self.binder.register(self.catalogue.map.endpoint, self.situation)
         return page
 
     def _shortcuts(self) -> None:
@@ -208,29 +189,12 @@ class MainWindow(QMainWindow):
         self.header.select(OVERVIEW)
 
     def show_domain(self, domain: str) -> None:
-        if domain not in self.catalogue.domains:
-            raise KeyError(f"no domain {domain!r} in the catalogue")
-        page = QWidget()
-        row = QHBoxLayout(page)
-        row.setContentsMargins(10, 10, 10, 10)
-        row.setSpacing(10)
-        for spec in self.catalogue.by_domain(domain):
-            view = PanelView(spec, "domain", parent=page)
-            row.addWidget(view, 1)
-        self._show_page(page, ("domain", domain))
+        self._show_page(domain_page(self.catalogue, domain), ("domain", domain))
         self.header.select(domain)
 
     def show_panel(self, panel_id: str) -> None:
         spec = self.catalogue.panel(panel_id)
-        page = QWidget()
-        row = QHBoxLayout(page)
-        row.setContentsMargins(10, 10, 10, 10)
-        map_widget = None
-        if spec.map_layer or spec.map_colour:
-            map_widget = NantongMap()
-            self.situation.colour(map_widget)  # until the panel's own regional figures arrive
-        row.addWidget(PanelView(spec, "full", map_widget=map_widget, parent=page))
-        self._show_page(page, ("panel", panel_id))
+        self._show_page(panel_page(self.catalogue, panel_id, self.situation), ("panel", panel_id))
         self.header.select(spec.domain)
 
     # -- warnings (the warning pipeline plugs in here) ---------------------------
@@ -239,6 +203,19 @@ class MainWindow(QMainWindow):
         self.warning_list = widget
         self.pages.addWidget(widget)
         self.header.warnings.show()
+
+    def set_wall_view(self, widget: QWidget) -> None:
+        """Give the window the wall's thumbnails (a desk beside a video wall); V shows them."""
+        self.wall_view = widget
+        self.pages.addWidget(widget)
+        QShortcut(QKeySequence("V"), self, activated=self.show_wall)
+
+    def show_wall(self) -> None:
+        if self.wall_view is None:
+            return
+        self._drop_page()
+        self.pages.setCurrentWidget(self.wall_view)
+        self.current = ("wall", None)
 
     def set_warning_count(self, waiting: int) -> None:
         """How many warnings wait for acknowledgement (shown on the header's 预警 button)."""
@@ -287,7 +264,7 @@ class MainWindow(QMainWindow):
         kind, which = self.current
         if kind == "panel":
             self.show_domain(self.catalogue.panel(which).domain)
-        elif kind in ("domain", "warnings"):
+        elif kind in ("domain", "warnings", "wall"):
             self.show_overview()
         else:
             self.situation.back()
@@ -301,12 +278,10 @@ class MainWindow(QMainWindow):
     def _show_page(self, page: QWidget, current: tuple[str, str | None]) -> None:
         self._drop_page()
         views = page.findChildren(PanelView)
-        now = self.store.server_now()
         scale_layouts(page, self.scale)
         for view in views:
             view.set_scale(self.scale)
-            view.set_entry(self.store.get(view.spec.endpoint), now)
-            self._register(view.spec.endpoint, view)
+            self.binder.register(view.spec.endpoint, view, show_now=True)
         self._page_views = views
         self.pages.insertWidget(1, page)
         self.pages.setCurrentWidget(page)
@@ -315,7 +290,7 @@ class MainWindow(QMainWindow):
 
     def _drop_page(self) -> None:
         for view in self._page_views:
-            self._views[view.spec.endpoint].remove(view)
+            self.binder.unregister(view)
         self._page_views = []
         if self.detail_page is not None:
             self.pages.removeWidget(self.detail_page)
@@ -326,12 +301,6 @@ class MainWindow(QMainWindow):
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
 
     # -- data -------------------------------------------------------------
-    def _register(self, endpoint: str, view: object) -> None:
-        self._views.setdefault(endpoint, []).append(view)
-
-    def _on_entry(self, endpoint: str, entry: Entry) -> None:
-        self._pending[endpoint] = entry  # applied on the next tick
-
     def tick(self, complete: bool = True) -> None:
         """The shared timer: apply new data, then clock, ages, staleness and connection.
 
@@ -340,32 +309,21 @@ class MainWindow(QMainWindow):
         """
         self.store.refresh_states()
         self.flush(complete)
-        now = self.store.server_now()
         # The city's time from this machine's clock: a server whose clock is off never moves it.
         self.header.clock.setText(datetime.now(CITY_TZ).strftime("%Y-%m-%d  %H:%M:%S"))
-        for views in self._views.values():
-            for view in views:
-                view.refresh_age(now)
+        self.binder.refresh_ages(self.store.server_now())
         self._show_connection()
 
     def flush(self, complete: bool = True) -> None:
-        """Apply the entries that changed since the last tick: all now (e.g. before a screenshot),
-        or one endpoint per event-loop turn, letting Qt repaint between them."""
-        while self._pending:
-            endpoint = next(iter(self._pending))
-            entry = self._pending.pop(endpoint)
-            now = self.store.server_now()
-            for view in self._views.get(endpoint, ()):
-                view.set_entry(entry, now)
-            if endpoint == self.catalogue.map.endpoint:
-                self.header.as_of.setText(f"态势数据时间 {short_time(entry.as_of)}")
-            if not complete:
-                if self._pending:
-                    QTimer.singleShot(0, self, lambda: self.flush(complete=False))  # dropped with the window
-                return
+        """Apply the entries that changed since the last tick (see ViewBinder.flush)."""
+        self.binder.flush(complete)
+
+    def _applied(self, endpoint: str, entry: Entry) -> None:
+        if endpoint == self.catalogue.map.endpoint:
+            self.header.as_of.setText(f"态势数据时间 {short_time(entry.as_of)}")
 
     def _show_connection(self) -> None:
-        wanted = set(self._views)
+        wanted = set(self.binder.views)
         entries = [self.store.get(endpoint) for endpoint in sorted(wanted)]
         failing = [e for e in entries if e.state in (State.ERROR, State.STALE)]
         clock = self.store.clock.problem()
@@ -413,15 +371,14 @@ class MainWindow(QMainWindow):
             self.scale = scale
             self.setStyleSheet(stylesheet(scale))
             scale_layouts(self, scale)
-            for views in self._views.values():
-                for view in views:
-                    view.set_scale(scale)
+            for view in self.binder.all_views():
+                view.set_scale(scale)
         super().resizeEvent(event)
         if self.notice.isVisible():
             self._place_notice()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         self.timer.stop()
-        self._unsubscribe()
+        self.binder.close()
         super().closeEvent(event)
         self.closed.emit()

@@ -109,7 +109,7 @@ def test_pages_left_behind_stop_receiving_data(live, qtbot):
         window.show_panel("economy")
         window.show_domain("经济发展")
     window.show_overview()
-    assert all(len(views) == 1 for views in window._views.values())  # the overview's own views only
+    assert all(len(views) == 1 for views in window.binder.views.values())  # the overview's own views only
 
 
 def test_drill_into_a_county_and_back(live, qtbot):

@@ -22,6 +22,7 @@ class WarningCenter(QObject):
     warning_located = Signal(object)  # the WarningMessage to show on the map, every area of it
     in_force_changed = Signal(list)  # the WarningRecords in force (active Alerts and Updates), for the map's areas
     changed = Signal(int)  # how many warnings wait for acknowledgement
+    waiting_changed = Signal(list)  # the WarningRecords waiting for acknowledgement (a wall's pre-emption)
 
     def __init__(self, window: QWidget, service: WarningService, *, display_only: bool = False,
                  user: str | None = None, client_name: str | None = None, sounds: bool = True,
@@ -95,6 +96,7 @@ class WarningCenter(QObject):
         self.banners.show_for(escalated)
         self.history.put(waiting)  # shown, reminded, escalated: rows that did not change stay as they are
         self.changed.emit(len(waiting))
+        self.waiting_changed.emit(waiting)
         self._show_in_force()
 
     def _show_in_force(self) -> None:
