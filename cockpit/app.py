@@ -247,6 +247,7 @@ def keep_beating(timer_class):
     heartbeat.beat()
     timer = timer_class()
     timer.setInterval(1000)
+    timer.heartbeat = heartbeat  # PySide holds a bound method's object weakly: the timer keeps it alive
     timer.timeout.connect(heartbeat.beat)
     timer.start()
     return timer
