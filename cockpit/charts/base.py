@@ -13,7 +13,7 @@ import re
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QRect, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QRegion
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from cockpit.charts import palette
@@ -183,9 +183,11 @@ class Canvas(QWidget):
     def __init__(self, chart: Chart) -> None:
         super().__init__(chart)
         self.chart = chart
+        self.exposed: QRegion | None = None  # while painting: the region being repainted
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+        self.exposed = event.region()  # a chart may skip what lies outside it (Qt clips to it anyway)
         try:
             with painting(self) as painter:
                 painter.fillRect(event.rect(), self.ground)
@@ -195,6 +197,8 @@ class Canvas(QWidget):
         except Exception:  # a bug in a chart: its painter is ended, the chart says so, the wall goes on
             log.exception("the %s chart could not paint its block", self.chart.kind)
             QTimer.singleShot(0, self.chart, lambda: self.chart.show_problem(PAINT_FAILED))
+        finally:
+            self.exposed = None
 
 
 # -- parsing helpers ------------------------------------------------------

@@ -26,6 +26,10 @@ class KpiTiles(Chart):
     block_type = "kpis"
     _ground_key: tuple | None = None
     _ground_pixmap: QPixmap | None = None
+    _painted: tuple | None = None  # the last paint's (size, scale, columns, labels, numeral size, texts)
+    _kept: tuple | None = None  # the last layout worked out, with what it was worked out for
+    _measured: dict[tuple[str, int, bool], int] = {}  # the widths that layout measured (never changed in place)
+    columns: int | None = None  # the tiles in a row; None: up to four, else two rows
 
     @classmethod
     def _parse(cls, block: dict) -> tuple[Tile, ...]:
@@ -40,40 +44,96 @@ class KpiTiles(Chart):
     def _show(self, model: tuple[Tile, ...]) -> None:
         super()._show(model[:self.max_items])  # a small tile shows the first few, large enough to read
 
-    def paint(self, painter: QPainter, rect: QRect) -> None:
+    def _repaint_body(self) -> None:
+        """Only the tiles whose figure changed repaint, when the picture keeps its layout (the same
+        tiles, size, scale and numeral size); anything else repaints the whole chart."""
+        painted, self._painted = self._painted, None
         tiles: tuple[Tile, ...] = self.model or ()
-        if not tiles:
-            return
-        columns = len(tiles) if len(tiles) <= 4 else math.ceil(len(tiles) / 2)
-        rows = math.ceil(len(tiles) / columns)
+        if painted is not None and tiles and self.body.isVisible():
+            size, scale, columns, labels, value_px, texts = painted
+            rect = self.body.rect()
+            if (size == rect.size() and scale == self.scale and columns == self.columns
+                    and labels == tuple(t.label for t in tiles)):
+                layout = self._layout(rect, self._texts(tiles))
+                cells, new_px, _pad, _widths, new_texts = layout
+                if new_px == value_px and len(texts) == len(new_texts):
+                    half = palette.scaled(6, self.scale) // 2  # half the gap between tiles: theirs is the other
+                    for cell, old, new in zip(cells, texts, new_texts, strict=True):
+                        if old != new:
+                            self.body.update(cell.toAlignedRect().adjusted(-half, -half, half, half))
+                    self._painted = painted  # what is on screen outside the dirty tiles
+                    return
+        self.body.update()
+
+    @staticmethod
+    def _texts(tiles: tuple[Tile, ...]) -> tuple[tuple[str, str], ...]:
+        return tuple(split_value(shown(tile.value, tile.unit)) for tile in tiles)
+
+    def _layout(self, rect: QRect, texts: tuple[tuple[str, str], ...]) -> tuple:
+        """The tiles' cells, the numeral size they share, the padding, each figure's widths and the
+        texts: kept, so the repaint that follows a new block measures nothing again."""
+        key = (rect.width(), rect.height(), self.scale, self.columns, texts)
+        if self._kept is not None and self._kept[0] == key:
+            return self._kept[1]
+        count = len(texts)
+        columns = self.columns or (count if count <= 4 else math.ceil(count / 2))
+        rows = math.ceil(count / columns)
         gap = palette.scaled(6, self.scale)
         width = (rect.width() - gap * (columns - 1)) / columns
         height = (rect.height() - gap * (rows - 1)) / rows
         pad = palette.scaled(6, self.scale)
         cells = [QRectF(column * (width + gap), row * (height + gap), width, height)
-                 for row, column in (divmod(index, columns) for index in range(len(tiles)))]
-        texts = [split_value(shown(tile.value, tile.unit)) for tile in tiles]
+                 for row, column in (divmod(index, columns) for index in range(count))]
         # One numeral size for the whole row (the widest figure sets it), so figures compare at a glance.
         value_px = min(36.0, (height - 1.2 * pad) * 0.5 / self.scale)
         room = width - 2 * pad
-        value_px = min([value_px] + [value_px * room / need for need in
-                                     (self._width(numeral, suffix, value_px, pad) for numeral, suffix in texts)
-                                     if need > room])
+        # Texts measured for the picture on screen are not measured again (most figures of a new block
+        # are the old ones); only this layout's measures are kept for the next.
+        previous, self._measured = self._measured, {}
+        widths = [self._widths(numeral, suffix, value_px, pad, previous) for numeral, suffix in texts]
+        needs = [need for _, need in widths if need > room]
+        if needs:
+            value_px = min(value_px * room / need for need in needs)
+            widths = [self._widths(numeral, suffix, value_px, pad, previous) for numeral, suffix in texts]
+        layout = (cells, value_px, pad, widths, texts)
+        self._kept = (key, layout)
+        return layout
+
+    def paint(self, painter: QPainter, rect: QRect) -> None:
+        tiles: tuple[Tile, ...] = self.model or ()
+        if not tiles:
+            return
+        cells, value_px, pad, widths, texts = self._layout(rect, self._texts(tiles))
         # The tiles and their labels change only with the layout: drawn once into a kept picture,
         # so new figures cost two text runs a tile.
         painter.drawPixmap(rect.topLeft(), self._ground(rect.size(), cells, tiles, value_px, pad))
         painter.translate(rect.topLeft())
-        for cell, (numeral, suffix) in zip(cells, texts, strict=True):
-            self._paint_figure(painter, cell, numeral, suffix, value_px, pad)
+        exposed = self.body.exposed
+        for cell, (numeral, suffix), width in zip(cells, texts, widths, strict=True):
+            if exposed is None or exposed.intersects(cell.toAlignedRect()):
+                self._paint_figure(painter, cell, numeral, suffix, value_px, pad, width)
+        self._painted = (rect.size(), self.scale, self.columns, tuple(t.label for t in tiles), value_px, texts)
 
     def _fonts(self, value_px: float) -> tuple[QFont, QFont]:
         return (palette.shared_font(palette.scaled(value_px, self.scale), True),
                 palette.shared_font(palette.scaled(value_px * 0.45, self.scale)))
 
-    def _width(self, numeral: str, suffix: str, value_px: float, pad: int) -> float:
+    def _widths(self, numeral: str, suffix: str, value_px: float, pad: int,
+                previous: dict[tuple[str, int, bool], int]) -> tuple[float, float]:
+        """The numeral's width and the whole figure's (numeral, gap, suffix)."""
         numeral_font, suffix_font = self._fonts(value_px)
-        gap = pad // 3 if suffix else 0
-        return _metrics(numeral_font).horizontalAdvance(numeral) + _metrics(suffix_font).horizontalAdvance(suffix) + gap
+        numeral_width = self._measure(numeral, numeral_font, previous)
+        if not suffix:
+            return numeral_width, numeral_width
+        return numeral_width, numeral_width + self._measure(suffix, suffix_font, previous) + pad // 3
+
+    def _measure(self, text: str, font: QFont, previous: dict[tuple[str, int, bool], int]) -> int:
+        key = (text, font.pixelSize(), font.bold())
+        width = previous.get(key)
+        if width is None:
+            width = _metrics(font).horizontalAdvance(text)
+        self._measured[key] = width
+        return width
 
     def _ground(self, size: QSize, cells: list[QRectF], tiles: tuple[Tile, ...], value_px: float,
                 pad: int) -> QPixmap:
@@ -111,12 +171,11 @@ class KpiTiles(Chart):
                          elided(painter, label, int(inner.width())))
 
     def _paint_figure(self, painter: QPainter, cell: QRectF, numeral: str, suffix: str, value_px: float,
-                      pad: int) -> None:
+                      pad: int, widths: tuple[float, float]) -> None:
         inner = cell.adjusted(pad, pad * 0.6, -pad, -pad * 0.6)
         numeral_font, suffix_font = self._fonts(value_px)
         gap = pad // 3 if suffix else 0
-        numeral_width = _metrics(numeral_font).horizontalAdvance(numeral)
-        total = self._width(numeral, suffix, value_px, pad)
+        numeral_width, total = widths
         left = inner.left() + max(0.0, (inner.width() - total) / 2)
         baseline = inner.top() + inner.height() * 0.6
         painter.setFont(numeral_font)

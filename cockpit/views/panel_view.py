@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from cockpit.charts import CHART_KINDS, Chart
+from cockpit.charts import CHART_KINDS, Chart, palette
 from cockpit.core.catalogue import PanelSpec
 from cockpit.core.store import Entry, State
 from cockpit.views.map import NantongMap
@@ -26,6 +26,7 @@ from cockpit.views.widgets import (
     SteadyLabel,
     fixed_by_the_grid,
     loosen,
+    opaque_on,
     show_as_of,
     show_badge,
     shows_stale,
@@ -78,6 +79,7 @@ class PanelView(QFrame):
         self.badge.setObjectName("stateBadge")
         self.as_of = SteadyLabel(self)
         self.as_of.setObjectName("asOf")
+        opaque_on(self.as_of, palette.SURFACE)  # the panel's flat ground (theme: #panel, #mapFrame)
         header = QHBoxLayout()
         header.setSpacing(8)
         header.addWidget(self.domain_tag)

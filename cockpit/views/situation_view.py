@@ -12,6 +12,7 @@ from datetime import datetime
 
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from cockpit.charts import palette
 from cockpit.charts.kpi import KpiTiles
 from cockpit.core.formats import format_value
 from cockpit.core.store import Entry, State
@@ -21,6 +22,7 @@ from cockpit.views.widgets import (
     SteadyLabel,
     fixed_by_the_grid,
     loosen,
+    opaque_on,
     show_as_of,
     show_badge,
     stale_banner,
@@ -66,6 +68,7 @@ class SituationView(QFrame):
         self.title.setObjectName("sectionTitle")
         self.as_of = SteadyLabel(self)
         self.as_of.setObjectName("asOf")
+        opaque_on(self.as_of, palette.SURFACE)  # the panel's flat ground (theme: #panel, #mapFrame)
         self.badge = QLabel(self)
         self.badge.setObjectName("stateBadge")
         self.banner = LinesLabel(self)
@@ -224,9 +227,10 @@ class SituationView(QFrame):
             tile.value.setText(f"{figure.get('label', '')} {format_value(value, str(figure.get('unit', '')))}")
 
     def _show_points(self, payload: dict) -> None:
-        events = [dict(event, level=EVENT_LEVELS[str(event.get("state"))], name=event.get("title"))
-                  for event in payload.get("events") or [] if str(event.get("state")) in EVENT_LEVELS]
-        warnings = [dict(warning, level=warning.get("severity"), name=warning.get("headline"))
+        # Only what the map reads (place and level): thousands of events, copied whole, cost a frame.
+        events = [{"lon": event.get("lon"), "lat": event.get("lat"), "level": EVENT_LEVELS[state]}
+                  for event in payload.get("events") or [] if (state := str(event.get("state"))) in EVENT_LEVELS]
+        warnings = [{"lon": warning.get("lon"), "lat": warning.get("lat"), "level": warning.get("severity")}
                     for warning in payload.get("warnings") or []]
         for layer, items in (("events", events), ("warnings", warnings)):
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from cockpit.core.formats import format_age
@@ -60,6 +61,16 @@ def stale_banner(banner: LinesLabel, entry: Entry | None, server_now: datetime |
     reason = f"\n{entry.error}" if entry.error else ""
     banner.set_lines(f"⚠ 数据过期：{source}{when}{reason}")
     banner.show()
+
+
+def opaque_on(label: QLabel, ground: str) -> None:
+    """A label that fills its own box with the flat `ground` it sits on: a new text then repaints the
+    label alone, not the styled panel beneath it as well (16 panel repaints a frame)."""
+    colours = label.palette()
+    colours.setColor(QPalette.ColorRole.Window, QColor(ground))
+    label.setPalette(colours)
+    label.setBackgroundRole(QPalette.ColorRole.Window)
+    label.setAutoFillBackground(True)
 
 
 def loosen(widget: QWidget) -> None:

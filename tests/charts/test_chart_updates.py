@@ -86,3 +86,32 @@ def test_a_steady_label_named_after_it_is_made_gets_its_style(qtbot):
     QVBoxLayout(frame).addWidget(label)
     settle(frame, qtbot)
     assert label.font().pixelSize() == 40 and label.height() >= 40
+
+
+def test_a_changed_figure_repaints_its_tile_only_and_the_picture_is_whole(qtbot):
+    four = {"type": "kpis", "items": [{"label": "今日受理", "value": 45, "unit": "件"},
+                                      {"label": "办结率", "value": 0.9699, "unit": "%"},
+                                      {"label": "在办", "value": 1200, "unit": "件"},
+                                      {"label": "超期", "value": 7, "unit": "件"}]}
+    changed = {**four, "items": [four["items"][0], {**four["items"][1], "value": 0.9701}, *four["items"][2:]]}
+    chart = CHART_KINDS["kpi"]()
+    chart.set_block(four)
+    settle(chart, qtbot)
+    regions = []
+
+    class Regions(QObject):
+        def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+            if watched is chart.body and event.type() == QEvent.Type.Paint:
+                regions.append(event.region().boundingRect())
+            return False
+
+    spy = Regions()
+    chart.body.installEventFilter(spy)
+    chart.set_block(changed)
+    qtbot.waitUntil(lambda: bool(regions), timeout=2000)
+    assert regions[0].width() < chart.body.width() / 2  # the second tile, not the whole row
+    fresh = CHART_KINDS["kpi"]()
+    fresh.set_block(changed)
+    settle(fresh, qtbot)
+    screen = QApplication.primaryScreen()  # what is on screen (the backing store), not a fresh render
+    assert screen.grabWindow(chart.winId()).toImage() == screen.grabWindow(fresh.winId()).toImage()
