@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import requests
 
-from cockpit.charts import CHART_KINDS, Chart
+from cockpit.charts import CHART_KINDS, Chart, block_is_empty
 from cockpit.charts.base import EMPTY_TEXT, split_value
 from cockpit.core.catalogue import load_catalogue
 from kernel.contract import BLOCK_TYPES
@@ -53,6 +53,9 @@ def test_each_chart_draws_its_real_block(panels, qtbot, panel_id, kind, block_na
     pixels = drawn(chart, qtbot)
     assert len(np.unique(pixels)) > 8, "the chart drew (next to) nothing"
     model = chart.model
+    if block_is_empty(block):  # today's figures just after midnight in the city: nothing yet, nothing drawn
+        assert model is None
+        return
     if kind == "kpi":
         assert [tile.label for tile in model] == [item["label"] for item in block["items"]]
     elif kind == "line":
