@@ -10,6 +10,8 @@ what="${1:-run}"; shift || true
 
 # Qt's offscreen and xcb platforms need a few system libraries; a fresh Debian lacks some.
 debian_packages="libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-image0 libxcb-render-util0 libpulse0"
+# The tests also drive a real X server with RandR monitors (screens unplugged and plugged back).
+case "$what" in test) debian_packages="$debian_packages xvfb x11-xserver-utils xdotool" ;; esac
 if command -v dpkg >/dev/null 2>&1; then
   missing=$(for p in $debian_packages; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
   python3 -c 'import ensurepip' 2>/dev/null || missing="$missing python3-venv"

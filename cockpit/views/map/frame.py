@@ -64,8 +64,7 @@ def build_frame(key: FrameKey) -> Frame:
     level, county, width, height, edges, scale = key
     size = QSize(width, height)
     cells = cell_set(level, county)
-    legend = min(round(200 * scale), height // 3)  # the legend's band: no place may hide under it
-    projection = Projection.fit(cells.bounds, width, height - legend, margin=0.05)
+    projection = fit_beside_legend(cells.bounds, width, height, scale)
     outline_px = max(1, round(scale))
     area = map_area(projection, cells.bounds, size, pad=outline_px + 3)
     local = Projection(projection.lon0, projection.lat0, projection.scale, projection.kx,
@@ -82,6 +81,23 @@ def build_frame(key: FrameKey) -> Frame:
                   blocks)
     fill_ground(frame)
     return frame
+
+
+def fit_beside_legend(bounds: tuple[float, float, float, float], width: int, height: int,
+                      scale: float) -> Projection:
+    """The view's bounds fitted where the legend (bottom left, see overlays.paint_legend) hides no
+    place: above the legend's band; or, where the band would take over a third of the height (large
+    type on a wall) or the map is wide and low, to the right of the legend's column when that is
+    roomier."""
+    band = round(200 * scale)
+    above = Projection.fit(bounds, width, height - min(band, height // 3), margin=0.05)
+    column = round(360 * scale)
+    if width - column < width // 2 or (band <= height // 3 and width < 2.5 * height):
+        return above  # a window's or a screen's map: as it always was
+    beside = Projection.fit(bounds, width - column, height, margin=0.05)
+    if band <= height // 3 and beside.scale <= above.scale * 1.15:  # not worth moving the city off the middle
+        return above
+    return Projection(beside.lon0, beside.lat0, beside.scale, beside.kx, beside.ox + column, beside.oy)
 
 
 def fill_ground(frame: Frame) -> None:

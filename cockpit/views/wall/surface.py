@@ -82,6 +82,7 @@ class WallSurface(QWidget):
         self.scale = 1.0
         self.situations: list[SituationView] = []
         self.strips: list[WarningStrip] = []
+        self.map_alone: list[SituationView] = []
 
         self.title = QLabel(f"{manifest.name} · {screen.id}", self)
         self.title.setObjectName("wallScreenTitle")
@@ -157,6 +158,8 @@ class WallSurface(QWidget):
             if item.kind == "map":  # the map alone on a screen: the map, not the notes under it
                 for note in (situation.points_note, *situation.findChildren(QLabel, "note")):
                     note.hide()
+                _headline_beside_the_map(situation)
+                self.map_alone.append(situation)
             self.situations.append(situation)
             self.binder.register(self.catalogue.map.endpoint, situation, show_now=True)
         return page
@@ -175,6 +178,10 @@ class WallSurface(QWidget):
                     *page.findChildren(PanelView), *page.findChildren(SituationView)]
                 for view in views:
                     view.set_scale(scale)
+                    if getattr(view, "map_widget", None) is not None:  # a panel's own map layer, beside it
+                        view.map_widget.set_scale(scale)
+        for situation in self.map_alone:  # numerals of the headline's 36 px (at scale 1), and their labels
+            situation.headline.setMinimumWidth(round(150 * scale))
 
     def set_orbit(self, offset: tuple[int, int]) -> None:
         if offset != self.orbit:
@@ -228,6 +235,21 @@ class WallSurface(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
         self.veil.setGeometry(self.rect())
+
+
+def _headline_beside_the_map(situation: SituationView) -> None:
+    """A screen of its own is wide: the headline figures go in a column left of the map, and the map
+    takes the screen's height (stacked, the city would get a third of it)."""
+    layout = situation.layout()
+    at = layout.indexOf(situation.map)
+    for widget in (situation.headline, situation.map):
+        layout.removeWidget(widget)
+    row = QHBoxLayout()
+    row.setSpacing(layout.spacing())
+    row.addWidget(situation.headline, 1)
+    row.addWidget(situation.map, 5)
+    layout.insertLayout(at - 1, row, 1)
+    situation.headline.columns = 1
 
 
 def _wall_style(scale: float) -> str:

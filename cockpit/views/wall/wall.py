@@ -289,7 +289,7 @@ class Wall(QObject):
                 situation.map.show_warning_areas(records)
 
     def _judge_hold(self) -> None:
-        held = holding(self.waiting, datetime.now(UTC), self.manifest.preempt_hold_s)
+        held = holding(self.waiting, datetime.fromtimestamp(self.now(), UTC), self.manifest.preempt_hold_s)
         first = held[0] if held else None
         changed = (first and first.local_id) != (self.held_by and self.held_by.local_id)
         self.held_by = first
