@@ -125,7 +125,6 @@ def panels_frame(url: str, size: tuple[int, int], label: str, plan: Plan) -> lis
 
     from cockpit.charts import CHART_KINDS, block_is_empty
     from cockpit.core.catalogue import load_catalogue
-    from cockpit.core.client import ApiClient
     from cockpit.core.store import Store, stale_after_for
     from cockpit.views.fonts import install_fonts
     from cockpit.views.main_window import MainWindow
@@ -137,12 +136,7 @@ def panels_frame(url: str, size: tuple[int, int], label: str, plan: Plan) -> lis
     apply_theme(app)
     catalogue = load_catalogue(chart_kinds=CHART_KINDS)
     endpoints = list(catalogue.endpoints())
-    client = ApiClient(url)
-    rounds = [[client.fetch(endpoint) for endpoint in endpoints]]
-    with _clock_speed(url, DAY_PER_SECOND):  # the second snapshot a simulated day later: every panel changes
-        time.sleep(1.0)
-    rounds.append([client.fetch(endpoint) for endpoint in endpoints])
-    client.close()
+    rounds = two_rounds(url, endpoints)
     store = Store(None, stale_after=stale_after_for(catalogue.endpoints()), block_is_empty=block_is_empty)
     window = MainWindow(catalogue, store, source="benchmark")
     window.resize(*size)
@@ -178,6 +172,18 @@ def panels_frame(url: str, size: tuple[int, int], label: str, plan: Plan) -> lis
 
 
 @contextlib.contextmanager
+def two_rounds(url: str, endpoints: list[str]) -> list[list]:
+    """Every endpoint's payload now and a simulated day later, so every panel changes between them."""
+    from cockpit.core.client import ApiClient
+
+    with ApiClient(url) as client:
+        rounds = [[client.fetch(endpoint) for endpoint in endpoints]]
+        with _clock_speed(url, DAY_PER_SECOND):
+            time.sleep(1.0)
+        rounds.append([client.fetch(endpoint) for endpoint in endpoints])
+    return rounds
+
+
 def _clock_speed(url: str, speed: float):
     """Run the central API's simulated clock at `speed` for a while, then back at the benchmark's."""
     import requests

@@ -5,6 +5,9 @@ process of its own, polls it ten times as often as the catalogue says, so every 
 new data. This process samples the cockpit's RSS (psutil) once a second and reports it at
 the start (after the first full round), at the end, and its growth per simulated hour (the
 least-squares slope of every sample after the start).
+
+With `wall=` the cockpit runs that wall manifest instead of its window (`--wall`), every carousel
+turning every `turn_s` seconds, on the screens that `env` gives Qt (cockpit_wall.py: a 2×2 of 4K).
 """
 
 from __future__ import annotations
@@ -26,21 +29,29 @@ SAMPLE_S = 1.0
 
 
 def soak(size: tuple[int, int], label: str, folder: Path, plan: Plan, *, subject: str,
-         admin_token: str) -> list[Record]:
+         admin_token: str, measure: str = "soak_rss", wall: Path | None = None, turn_s: float | None = None,
+         settle_s: float = SETTLE_S, duration_s: float | None = None, env: dict[str, str] | None = None
+         ) -> list[Record]:
+    """The soak of one cockpit window (the defaults), or of the wall of the manifest `wall`."""
     try:
         import psutil
     except ImportError:
-        raise RuntimeError("soak_rss needs psutil: pip install -e '.[bench]'") from None
+        raise RuntimeError(f"{measure} needs psutil: pip install -e '.[bench]'") from None
     from cockpit.core.embedded import EmbeddedCentral
 
-    duration_s = 25.0 if plan.runs <= 7 else 100.0
+    if duration_s is None:
+        duration_s = 25.0 if plan.runs <= 7 else 100.0
     central = EmbeddedCentral(folder / "soak.sqlite", seed=2026, speed=SOAK_SPEED, admin_token=admin_token)
     url = central.start()
     root = Path(__file__).resolve().parents[2]
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=str(folder / "data"),
-               PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])))
-    command = [sys.executable, "-m", "benchmarks.subjects.cockpit_soak", str(duration_s), "--api", url,
-               "--cache", str(folder / "soak-cache.sqlite"), "--size", f"{size[0]}x{size[1]}"]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_DATA_HOME": str(folder / "data"),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])), **(env or {})}
+    command = [sys.executable, "-m", "benchmarks.subjects.cockpit_soak", str(duration_s)]
+    if turn_s is not None:
+        command += ["--turn-s", str(turn_s)]
+    command += ["--api", url, "--cache", str(folder / "soak-cache.sqlite"), "--size", f"{size[0]}x{size[1]}"]
+    if wall is not None:
+        command += ["--wall", str(wall)]
     samples: list[tuple[float, float]] = []  # (seconds since the cockpit started, RSS in MB)
     try:
         child = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -58,18 +69,24 @@ def soak(size: tuple[int, int], label: str, folder: Path, plan: Plan, *, subject
         central.stop()
     if child.returncode != 0:
         raise RuntimeError(f"the soaked cockpit failed: {errors.strip()[-300:]}")
-    steady = [(t, mb) for t, mb in samples if SETTLE_S <= t <= duration_s]  # not its start-up or closing
+    steady = [(t, mb) for t, mb in samples if settle_s <= t <= duration_s]  # not its start-up or closing
     if len(steady) < 3:
         raise RuntimeError(f"the soak gave too few samples ({len(samples)}) to judge")
     hours_per_s = SOAK_SPEED / 3600
     slope = _slope(steady) / hours_per_s
     sim_hours = (steady[-1][0] - steady[0][0]) * hours_per_s
     values = [mb for _, mb in steady]
-    return [Record("soak_rss", subject, label, round(sorted(values)[len(values) // 2], 1), round(min(values), 1),
+    what = "the running cockpit"
+    if wall is not None:
+        turning = f"every carousel turning every {turn_s:g} s" if turn_s else "its carousels at the manifest's pace"
+        what = (f"the running wall ({wall.name}, {turning}; "
+                f"{steady[-1][1] - steady[0][1]:+.1f} MB from the first sample to the last, "
+                f"{slope * 72:+.1f} MB over 72 h at the fitted slope)")
+    return [Record(measure, subject, label, round(sorted(values)[len(values) // 2], 1), round(min(values), 1),
                    len(values), max_ms=round(max(values), 1), unit="MB", start_mb=round(steady[0][1], 1),
                    end_mb=round(steady[-1][1], 1), growth_mb_per_sim_hour=round(slope, 3),
                    sim_hours=round(sim_hours, 1),
-                   note=f"RSS of the running cockpit, sampled every {SAMPLE_S:g} s over {sim_hours:.0f} simulated "
+                   note=f"RSS of {what}, sampled every {SAMPLE_S:g} s over {sim_hours:.0f} simulated "
                         f"hours (clock at {SOAK_SPEED:g}x, polls {POLL_FASTER}x the catalogue's pace)")]
 
 
@@ -82,7 +99,9 @@ def _slope(points: list[tuple[float, float]]) -> float:
 
 
 def soak_child(argv: list[str]) -> int:
-    """The real cockpit (its window, poller and warnings) for `argv[0]` seconds, polling faster."""
+    """The real cockpit (its window, poller and warnings) for `argv[0]` seconds, polling faster.
+
+    `argv[1:]` may start with `--turn-s S`: with `--wall`, every carousel then turns every S seconds."""
     import qasync
     from PySide6.QtWidgets import QApplication
 
@@ -92,6 +111,9 @@ def soak_child(argv: list[str]) -> int:
     from cockpit.core.config import parse_settings
 
     duration_s, rest = float(argv[0]), argv[1:]
+    turn_s = None
+    if rest[:1] == ["--turn-s"]:
+        turn_s, rest = float(rest[1]), rest[2:]
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     qt_app.setQuitOnLastWindowClosed(False)  # as the cockpit itself: its run coroutine decides when to stop
     settings = parse_settings(rest, env={})
@@ -99,9 +121,18 @@ def soak_child(argv: list[str]) -> int:
     catalogue = dataclasses.replace(
         catalogue, map=dataclasses.replace(catalogue.map, refresh_s=_faster(catalogue.map.refresh_s)),
         panels=tuple(dataclasses.replace(panel, refresh_s=_faster(panel.refresh_s)) for panel in catalogue.panels))
+    manifest = None
+    if settings.wall is not None:  # as `cockpit --wall` starts: its fonts and theme, then the wall
+        from benchmarks.subjects.cockpit_wall import steady_manifest
+        from cockpit.views.fonts import install_fonts
+        from cockpit.views.theme import apply_theme
+
+        install_fonts(qt_app)
+        apply_theme(qt_app)
+        manifest = steady_manifest(catalogue, settings.wall, turn_s=turn_s)
 
     async def session() -> int:
-        task = asyncio.ensure_future(cockpit_app.run(settings, catalogue))
+        task = asyncio.ensure_future(cockpit_app.run(settings, catalogue, manifest))
         await asyncio.sleep(duration_s)
         close_cockpit(qt_app)
         return await task

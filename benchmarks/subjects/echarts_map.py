@@ -31,6 +31,11 @@ HERE = Path(__file__).resolve().parent
 ECHARTS = HERE.parent / "peers" / "node_modules" / "echarts" / "dist" / "echarts.min.js"
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 LEVELS = tuple(reversed(levels.POINT_CODES))  # drawing order: the most urgent on top
+NOTES = {  # which configuration each points figure is: both are kept side by side
+    "map_points": "points on their own zlevel in the map's instance (its whole option is updated)",
+    "map_points_overlay": "points in a second instance laid over the map (its own transparent canvas, "
+                          "the map's bounding coords): only that instance is updated",
+}
 
 
 def browser() -> str | None:
@@ -162,7 +167,8 @@ def run(size: tuple[int, int], plan: Plan) -> list[Record]:
             except subprocess.TimeoutExpired:
                 process.kill()
     label = f"{width}x{height}"
-    return [Record.of(measure, SUBJECT, label, samples) for measure, samples in results.items()]
+    return [Record.of(measure, SUBJECT, label, samples, note=NOTES.get(measure, ""))
+            for measure, samples in results.items()]
 
 
 def _browser_port(process: subprocess.Popen) -> int:
