@@ -171,7 +171,6 @@ def panels_frame(url: str, size: tuple[int, int], label: str, plan: Plan) -> lis
                            f"{painted.window:.0%} of the window's area")]
 
 
-@contextlib.contextmanager
 def two_rounds(url: str, endpoints: list[str]) -> list[list]:
     """Every endpoint's payload now and a simulated day later, so every panel changes between them."""
     from cockpit.core.client import ApiClient
@@ -184,6 +183,7 @@ def two_rounds(url: str, endpoints: list[str]) -> list[list]:
     return rounds
 
 
+@contextlib.contextmanager
 def _clock_speed(url: str, speed: float):
     """Run the central API's simulated clock at `speed` for a while, then back at the benchmark's."""
     import requests
