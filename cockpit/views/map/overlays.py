@@ -5,6 +5,7 @@ Each takes what it shows as arguments; the widget decides when (docs/map-renderi
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from functools import cache
 
 import numpy as np
@@ -108,12 +109,16 @@ def paint_credits(painter: QPainter, size: QSize, s: float, notes: tuple[str, ..
     painter.drawText(rect, flags, text)
 
 
+SPRITE_BUDGET_BYTES = 40 * 2**20  # text sprites kept per map: a drilled county's names and values on a 4K wall, twice
+
+
 class NameSprites:
     """Region names (and values) as small pre-rendered images, drawn above the points every frame.
     Text sprites are kept: names recur on every recolour, and most values do too."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple, QImage] = {}
+        self._cache: OrderedDict[tuple, QImage] = OrderedDict()  # least recently used first
+        self._bytes = 0
 
     def for_view(self, frame: Frame, s: float, *, drilled: str | None, level: str, unit: str,
                  codes: tuple[str, ...], values: np.ndarray) -> list[tuple[QPointF, QImage]]:
@@ -142,11 +147,17 @@ class NameSprites:
 
     def sprite(self, lines: list[Line]) -> QImage:
         key = tuple((text, f.pixelSize(), f.bold(), colour) for text, f, colour in lines)
-        if key not in self._cache:
-            if len(self._cache) > 512:
-                self._cache.clear()
-            self._cache[key] = text_sprite(lines)
-        return self._cache[key]
+        image = self._cache.get(key)
+        if image is not None:
+            self._cache.move_to_end(key)
+            return image
+        image = self._cache[key] = text_sprite(lines)
+        self._bytes += image.sizeInBytes()
+        # Values change with every poll: the sprites of old ones go, least recently drawn first, within
+        # a budget in bytes (a 4K wall's sprite is ~300 KB: 512 of them held ~160 MB a map).
+        while self._bytes > SPRITE_BUDGET_BYTES and len(self._cache) > 1:
+            self._bytes -= self._cache.popitem(last=False)[1].sizeInBytes()
+        return image
 
 
 def text_sprite(lines: list[Line]) -> QImage:
