@@ -59,7 +59,10 @@ class ViewBinder(QObject):
                 return
 
     def close(self) -> None:
+        """No more entries: the owner is closing its views (a flush already queued then finds nothing to
+        apply, rather than views whose widgets are gone)."""
         self._unsubscribe()
+        self._pending.clear()
 
     def _on_entry(self, endpoint: str, entry: Entry) -> None:
         self._pending[endpoint] = entry  # applied on the next tick

@@ -80,7 +80,9 @@ class PendingAck:
 
 # A message's state only ever moves up this list (so the end state does not depend on arrival order).
 STATE_RANK = ("active", "expired", "updated", "cancelled")
-DECODED_KEPT = 5000  # decoded messages kept in memory (the list shows 2,000; the waiting are a few)
+# Decoded messages kept in memory: the list's 2,000 (which it holds anyway) and room for the waiting and the
+# chains being resolved. More would only keep warnings nobody shows, a few KB each, for days.
+DECODED_KEPT = 2500
 
 
 def default_path() -> Path:
