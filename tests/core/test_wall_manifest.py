@@ -264,6 +264,17 @@ def test_the_index_is_only_a_fallback() -> None:
     assert found["left"].name == "X" and found["right"].name == "Y"
 
 
+def test_names_of_another_machine_fall_back_to_the_index_but_a_lost_screen_takes_none() -> None:
+    text = GOOD.replace('name = "DP-1"', 'name = "HDMI-A-1"\nindex = 0').replace('name = "DP-2"',
+                                                                              'name = "HDMI-A-2"\nindex = 1')
+    manifest = parse(text)
+    found = assign(manifest.screens, [present(0, "DP-1"), present(1, "DP-2")])  # the same wall, other names
+    assert found["left"].name == "DP-1" and found["right"].name == "DP-2"
+    # One screen known by its name: the other is gone, and its index (now the neighbour's) finds nothing.
+    found = assign(manifest.screens, [present(0, "HDMI-A-2")])
+    assert "left" not in found and found["right"].name == "HDMI-A-2"
+
+
 def test_the_burn_in_orbit_moves_a_few_pixels_once_a_minute() -> None:
     offsets = {orbit_offset(t, 24) for t in range(0, 3600, 10)}
     assert len(offsets) == 8

@@ -43,7 +43,9 @@ def identity_matches(screen: Screen, present: Present) -> bool:
 
 def assign(screens: tuple[Screen, ...], present: list[Present]) -> dict[str, Present]:
     """Each manifest screen's system screen, or none. A screen found by its identity is never taken
-    by another's index; an index only finds a screen nobody claimed by identity."""
+    by another's index; an index only finds a screen nobody claimed by identity. Where some screen is
+    found by its identity, one that is not is gone (its index now points at a neighbour); where none
+    is, the names are another machine's and every screen falls back to its index."""
     found: dict[str, Present] = {}
     taken: set[int] = set()
     for screen in screens:
@@ -51,8 +53,9 @@ def assign(screens: tuple[Screen, ...], present: list[Present]) -> dict[str, Pre
         if hit is not None:
             found[screen.id] = hit
             taken.add(hit.index)
+    by_identity = bool(found)
     for screen in screens:
-        if screen.id in found or screen.match.has_identity or screen.match.index is None:
+        if screen.id in found or screen.match.index is None or (screen.match.has_identity and by_identity):
             continue
         hit = next((p for p in present if p.index == screen.match.index and p.index not in taken), None)
         if hit is not None:
