@@ -178,9 +178,10 @@ class WallSurface(QWidget):
                     *page.findChildren(PanelView), *page.findChildren(SituationView)]
                 for view in views:
                     view.set_scale(scale)
-                    if getattr(view, "map_widget", None) is not None:  # a panel's own map layer, beside it
+                    # A panel's own map layer follows its size on a desk; on a wall it is sized for the hall.
+                    if isinstance(view, PanelView) and view.map_widget is not None:
                         view.map_widget.set_scale(scale)
-        for situation in self.map_alone:  # numerals of the headline's 36 px (at scale 1), and their labels
+        for situation in self.map_alone:  # the headline's column, wide enough for its figures at this scale
             situation.headline.setMinimumWidth(round(150 * scale))
 
     def set_orbit(self, offset: tuple[int, int]) -> None:
