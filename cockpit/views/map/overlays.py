@@ -9,7 +9,7 @@ from collections import OrderedDict
 from functools import cache
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QLinearGradient, QPainter, QPen
 from shapely.ops import polylabel
 
@@ -31,6 +31,12 @@ AREAS_SQUEEZE = 16 / 3
 Line = tuple[str, QFont, str]  # text, font, colour
 
 
+def legend_band(size: QSize, s: float) -> QRectF:
+    """Where paint_legend draws (its ground included), with or without the line for the areas."""
+    edge = 2 * s  # the border's antialiased outer half, which would darken on every repaint
+    return QRectF(20 * s, size.height() - 190 * s, 324 * s, 150 * s).adjusted(-edge, -10 * s - edge, edge, edge)
+
+
 def paint_legend(painter: QPainter, size: QSize, s: float, *, label: str, unit: str, level: str, scale: Scale,
                  has_gaps: bool, warning_areas: bool = False) -> None:
     """The colour ramp with its ends, the no-data hatch and the point levels, in the legend's band;
@@ -38,9 +44,8 @@ def paint_legend(painter: QPainter, size: QSize, s: float, *, label: str, unit: 
     width, bar = 300 * s, 18 * s
     squeeze = AREAS_SQUEEZE * s if warning_areas else 0.0
     box = QRectF(20 * s, size.height() - 190 * s, width + 24 * s, 150 * s)
-    edge = 2 * s  # the border's antialiased outer half, which would darken on every repaint
     # The last look's legend, with or without its line for the areas.
-    painter.fillRect(box.adjusted(-edge, -10 * s - edge, edge, edge), QColor(BACKGROUND))
+    painter.fillRect(legend_band(size, s), QColor(BACKGROUND))
     if warning_areas:
         box.setTop(box.top() - 10 * s)
     painter.setPen(QPen(QColor(palette.BORDER), 1.5 * s))
@@ -98,29 +103,92 @@ def paint_legend(painter: QPainter, size: QSize, s: float, *, label: str, unit: 
                          "预警区域（条纹，颜色为预警等级）")
 
 
+CREDITS_FLAGS = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom
+
+
+def credits_box(size: QSize, s: float) -> QRectF:
+    return QRectF(0, size.height() - 52 * s, size.width() - 16 * s, 48 * s)
+
+
+def credits_rect(size: QSize, s: float, notes: tuple[str, ...]) -> QRectF:
+    """Where paint_credits draws: its text's bounds, to whole pixels."""
+    bounds = QFontMetricsF(palette.font(12 * s)).boundingRect(credits_box(size, s), CREDITS_FLAGS, "\n".join(notes))
+    return QRectF(bounds.toAlignedRect())
+
+
 def paint_credits(painter: QPainter, size: QSize, s: float, notes: tuple[str, ...]) -> None:
-    """The attribution and data notes, bottom right."""
+    """The attribution and data notes, bottom right, on the ground."""
+    painter.fillRect(credits_rect(size, s, notes), QColor(BACKGROUND))
     painter.setFont(palette.font(12 * s))
     painter.setPen(QColor(palette.TEXT_DIM))
-    rect = QRectF(0, size.height() - 52 * s, size.width() - 16 * s, 48 * s)
-    flags = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom
-    text = "\n".join(notes)
-    painter.fillRect(painter.boundingRect(rect, flags, text), QColor(BACKGROUND))
-    painter.drawText(rect, flags, text)
+    painter.drawText(credits_box(size, s), CREDITS_FLAGS, "\n".join(notes))
 
 
-SPRITE_BUDGET_BYTES = 40 * 2**20  # text sprites kept per map: a drilled county's names and values on a 4K wall, twice
+class OverlaySprites:
+    """The legend and the credits as pictures, kept while what they show stays the same: a recolour of
+    the cells blits them instead of laying out their text again (~5 ms a recolour of a 4K map).
+
+    A sprite is drawn by the same function, translated by whole pixels, so it is the picture drawn in
+    place; its ground fills the band to whole pixels."""
+
+    KEEP = 2  # per kind: a map alternates between a few looks; a 4K wall's legend is ~3 MB
+
+    def __init__(self, image_format: QImage.Format = QImage.Format.Format_RGB32) -> None:
+        self._format = image_format
+        self._legends: OrderedDict[tuple, tuple[QPoint, QImage]] = OrderedDict()
+        self._credits: OrderedDict[tuple, tuple[QPoint, QImage]] = OrderedDict()
+
+    def legend(self, size: QSize, s: float, *, label: str, unit: str, level: str, scale: Scale, has_gaps: bool,
+               warning_areas: bool = False) -> tuple[QPoint, QImage]:
+        # What the legend shows: the scale only through its ends' words.
+        key = (size.width(), size.height(), s, label, unit, level, format_value(scale.low, unit),
+               format_value(scale.high, unit), has_gaps, warning_areas)
+        return self._kept(self._legends, key, legend_band(size, s), lambda painter: paint_legend(
+            painter, size, s, label=label, unit=unit, level=level, scale=scale, has_gaps=has_gaps,
+            warning_areas=warning_areas))
+
+    def credits(self, size: QSize, s: float, notes: tuple[str, ...]) -> tuple[QPoint, QImage]:
+        key = (size.width(), size.height(), s, notes)
+        return self._kept(self._credits, key, credits_rect(size, s, notes),
+                          lambda painter: paint_credits(painter, size, s, notes))
+
+    def _kept(self, cache: OrderedDict, key: tuple, band: QRectF, paint) -> tuple[QPoint, QImage]:
+        kept = cache.get(key)
+        if kept is not None:
+            cache.move_to_end(key)
+            return kept
+        bounds = band.toAlignedRect()
+        image = QImage(bounds.size().expandedTo(QSize(1, 1)), self._format)
+        image.fill(QColor(BACKGROUND))
+        with painting(image) as painter:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+            painter.translate(-bounds.topLeft())
+            paint(painter)
+        cache[key] = kept = (bounds.topLeft(), image)
+        while len(cache) > self.KEEP:
+            cache.popitem(last=False)
+        return kept
 
 
 class NameSprites:
     """Region names (and values) as small pre-rendered images, drawn above the points every frame.
-    Text sprites are kept: names recur on every recolour, and most values do too."""
+
+    The last view's sprites are kept, no older ones: a recolour re-renders only the labels whose text
+    changed. (Values change with the polls: a cache of every value seen grew each 4K map by 40 MB.)"""
 
     def __init__(self) -> None:
-        self._cache: OrderedDict[tuple, QImage] = OrderedDict()  # least recently used first
-        self._bytes = 0
+        self._last: dict[tuple, QImage] = {}
+        self._used: dict[tuple, QImage] = {}
 
     def for_view(self, frame: Frame, s: float, *, drilled: str | None, level: str, unit: str,
+                 codes: tuple[str, ...], values: np.ndarray) -> list[tuple[QPointF, QImage]]:
+        self._used = {}
+        sprites = self._sprites(frame, s, drilled=drilled, level=level, unit=unit, codes=codes, values=values)
+        self._last, self._used = self._used, {}
+        return sprites
+
+    def _sprites(self, frame: Frame, s: float, *, drilled: str | None, level: str, unit: str,
                  codes: tuple[str, ...], values: np.ndarray) -> list[tuple[QPointF, QImage]]:
         by_code = dict(zip(codes, values, strict=True))
         sprites = []
@@ -147,16 +215,12 @@ class NameSprites:
 
     def sprite(self, lines: list[Line]) -> QImage:
         key = tuple((text, f.pixelSize(), f.bold(), colour) for text, f, colour in lines)
-        image = self._cache.get(key)
-        if image is not None:
-            self._cache.move_to_end(key)
-            return image
-        image = self._cache[key] = text_sprite(lines)
-        self._bytes += image.sizeInBytes()
-        # Values change with every poll: the sprites of old ones go, least recently drawn first, within
-        # a budget in bytes (a 4K wall's sprite is ~300 KB: 512 of them held ~160 MB a map).
-        while self._bytes > SPRITE_BUDGET_BYTES and len(self._cache) > 1:
-            self._bytes -= self._cache.popitem(last=False)[1].sizeInBytes()
+        image = self._used.get(key)
+        if image is None:
+            image = self._last.get(key)
+        if image is None:
+            image = text_sprite(lines)
+        self._used[key] = image
         return image
 
 

@@ -60,6 +60,7 @@ class NantongMap(QWidget):
         self._frames = Frames()
         self._look = 0  # bumped whenever what the static picture shows changes
         self._name_sprites = overlays.NameSprites()
+        self._overlay_sprites = overlays.OverlaySprites()
         self._names: list[tuple[QPointF, QImage]] = []
         self._names_for: tuple | None = None
         self._values_for: tuple | None = None
@@ -328,10 +329,10 @@ class NantongMap(QWidget):
                 painter.setRenderHint(QPainter.RenderHint.Antialiasing)
                 painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
                 self._paint_areas(painter, frame, s)
-                overlays.paint_credits(painter, frame.size, s, self.notes)
-                overlays.paint_legend(painter, frame.size, s, label=self._label, unit=self._unit, level=self._level,
-                                      scale=scale, has_gaps=bool(np.isnan(values).any()),
-                                      warning_areas=bool(self._drawn and self._drawn[1]))
+                painter.drawImage(*self._overlay_sprites.credits(frame.size, s, self.notes))
+                painter.drawImage(*self._overlay_sprites.legend(
+                    frame.size, s, label=self._label, unit=self._unit, level=self._level, scale=scale,
+                    has_gaps=bool(np.isnan(values).any()), warning_areas=bool(self._drawn and self._drawn[1])))
             self._frames.mark_painted(frame.key, self._look)
         if self._names_for != (frame.key, self._look):
             codes, values = self._choropleth_values(frame.cells)

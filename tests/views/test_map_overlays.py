@@ -1,0 +1,85 @@
+"""The map's legend, credits and names as kept pictures: the same pixels as drawn in place, and
+kept only while what they show is on screen."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter
+
+from cockpit.charts.painting import painting
+from cockpit.core.mapcolour import Scale
+from cockpit.views.fonts import register_fonts
+from cockpit.views.map import NantongMap, overlays
+from kernel import geo
+
+NOTES = (geo.ATTRIBUTION, "数据：模拟")
+
+
+def cells_under(size: QSize) -> QImage:
+    """A picture like a recoloured map: colours everywhere, so a sprite's ground must cover them."""
+    image = QImage(size, QImage.Format.Format_RGB32)
+    gradient = QLinearGradient(0, 0, size.width(), size.height())
+    gradient.setColorAt(0, QColor("#1668a8"))
+    gradient.setColorAt(1, QColor("#f0543c"))
+    with painting(image) as painter:
+        painter.fillRect(image.rect(), gradient)
+    return image
+
+
+@pytest.mark.parametrize(("width", "height", "s"), [(1920, 1080, 1.0), (3840, 2160, 2.0), (3840, 2160, 4.0)])
+@pytest.mark.parametrize("warning_areas", [False, True])
+def test_the_kept_legend_and_credits_are_the_pictures_drawn_in_place(qapp, width, height, s, warning_areas) -> None:
+    register_fonts()
+    size = QSize(width, height)
+    content = dict(label="在办事件", unit="件", level="county", scale=Scale.of(np.array([12.0, 480.0])),
+                   has_gaps=True, warning_areas=warning_areas)
+    in_place, from_sprites = cells_under(size), cells_under(size)
+    with painting(in_place) as painter:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        overlays.paint_credits(painter, size, s, NOTES)
+        overlays.paint_legend(painter, size, s, **content)
+    sprites = overlays.OverlaySprites()
+    with painting(from_sprites) as painter:
+        painter.drawImage(*sprites.credits(size, s, NOTES))
+        painter.drawImage(*sprites.legend(size, s, **content))
+    assert from_sprites == in_place
+
+
+def test_a_legend_is_drawn_again_only_when_what_it_says_changes(qapp) -> None:
+    register_fonts()
+    sprites, size = overlays.OverlaySprites(), QSize(1920, 1080)
+    content = dict(label="在办事件", unit="件", level="county", has_gaps=False)
+    first = sprites.legend(size, 1.0, scale=Scale.of(np.array([12.0, 480.0])), **content)[1]
+    # Other values with the same ends: the legend reads the same, so it is the same picture.
+    assert sprites.legend(size, 1.0, scale=Scale.of(np.array([12.0, 100.0, 480.0])), **content)[1] is first
+    other = sprites.legend(size, 1.0, scale=Scale.of(np.array([12.0, 520.0])), **content)[1]
+    assert other is not first and other != first
+    for high in range(600, 640):  # however many looks pass, a few are kept
+        sprites.legend(size, 1.0, scale=Scale.of(np.array([12.0, float(high)])), **content)
+    assert len(sprites._legends) <= overlays.OverlaySprites.KEEP
+
+
+def test_name_sprites_keep_the_last_view_only(qtbot) -> None:
+    widget = NantongMap()
+    widget.resize(1280, 720)
+    qtbot.addWidget(widget)
+    counties = [c.adcode for c in geo.counties()]
+    widget.set_choropleth({code: 100.0 + i for i, code in enumerate(counties)}, label="A", unit="件",
+                          level="county")
+    widget.render_image()
+    first = {image.cacheKey() for _, image in widget._names}
+    # One value changes: that label alone is drawn again.
+    widget.set_choropleth({code: 100.0 + i + (50 if i == 0 else 0) for i, code in enumerate(counties)},
+                          label="A", unit="件", level="county")
+    widget.render_image()
+    second = {image.cacheKey() for _, image in widget._names}
+    assert len(second - first) == 1
+    # A thousand polls of new values later, no more than one view's sprites are held.
+    for poll in range(1000, 1040):
+        widget.set_choropleth({code: float(poll + i) for i, code in enumerate(counties)}, label="A", unit="件",
+                              level="county")
+        widget.render_image()
+    assert len(widget._name_sprites._last) == len(counties)
