@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
@@ -11,10 +9,6 @@ from cockpit.charts.palette import FONT_FAMILY
 from kernel.paths import resource
 
 FONT_FILES = ("NotoSansSC-Regular.subset.ttf", "NotoSansSC-Bold.subset.ttf")
-# Qt rasterises glyphs up to this many pixels once and blits them after; larger ones it fills as
-# outlines on every paint (its default is 64). A wall's figures are 100-400 px: a 200 px line costs
-# 3.9 ms as outlines, 0.013 ms from the cache. Qt reads the variable once, at the first text drawn.
-CACHED_GLYPH_PX = "512"
 
 
 class FontError(RuntimeError):
@@ -23,7 +17,6 @@ class FontError(RuntimeError):
 
 def register_fonts() -> str:
     """Register the bundled fonts (once) without touching the application's font; return the family."""
-    os.environ.setdefault("QT_MAX_CACHED_GLYPH_SIZE", CACHED_GLYPH_PX)
     if FONT_FAMILY in QFontDatabase.families():
         return FONT_FAMILY
     for name in FONT_FILES:
