@@ -67,8 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         rng = random.Random(2026)
         published = 0
         try:
-            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                       text=True)
+            # stderr goes to a file: a pipe nobody reads for hours fills up and stalls the wall
+            log = (folder / "wall.log").open("w", encoding="utf-8")
+            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
             started = time.monotonic()
             next_publish = started + 60
             while process.poll() is None:
@@ -91,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
                     args.json.write_text(json.dumps(verdict(samples, seen, args.warmup_min * 60, published)),
                                          encoding="utf-8")
                 time.sleep(SAMPLE_S)
-            _, errors = process.communicate(timeout=120)
+            process.wait(timeout=120)
+            log.close()
+            errors = (folder / "wall.log").read_text(encoding="utf-8", errors="replace")
         finally:
             central.stop()
         if process.returncode != 0:
