@@ -30,6 +30,7 @@ class KpiTiles(Chart):
     _kept: tuple | None = None  # the last layout worked out, with what it was worked out for
     _measured: dict[tuple[str, int, bool], int] = {}  # the widths that layout measured (never changed in place)
     columns: int | None = None  # the tiles in a row; None: up to four, else two rows
+    min_tile_height: float | None = None  # show only the rows of tiles this tall (at scale 1) that fit
 
     @classmethod
     def _parse(cls, block: dict) -> tuple[Tile, ...]:
@@ -75,10 +76,16 @@ class KpiTiles(Chart):
         key = (rect.width(), rect.height(), self.scale, self.columns, texts)
         if self._kept is not None and self._kept[0] == key:
             return self._kept[1]
+        gap = palette.scaled(6, self.scale)
         count = len(texts)
         columns = self.columns or (count if count <= 4 else math.ceil(count / 2))
+        if self.min_tile_height:  # the first figures, legible, rather than all of them unread
+            rows_fit = max(1, math.floor((rect.height() + gap) / (self.min_tile_height * self.scale + gap)))
+            if rows_fit == 1 and not self.columns:
+                columns = min(count, 4)
+            texts = texts[:rows_fit * columns]
+            count = len(texts)
         rows = math.ceil(count / columns)
-        gap = palette.scaled(6, self.scale)
         width = (rect.width() - gap * (columns - 1)) / columns
         height = (rect.height() - gap * (rows - 1)) / rows
         pad = palette.scaled(6, self.scale)
@@ -106,7 +113,7 @@ class KpiTiles(Chart):
         cells, value_px, pad, widths, texts = self._layout(rect, self._texts(tiles))
         # The tiles and their labels change only with the layout: drawn once into a kept picture,
         # so new figures cost two text runs a tile.
-        painter.drawPixmap(rect.topLeft(), self._ground(rect.size(), cells, tiles, value_px, pad))
+        painter.drawPixmap(rect.topLeft(), self._ground(rect.size(), cells, tiles[:len(cells)], value_px, pad))
         painter.translate(rect.topLeft())
         exposed = self.body.exposed
         for cell, (numeral, suffix), width in zip(cells, texts, widths, strict=True):

@@ -93,6 +93,7 @@ class SituationView(QFrame):
         self.zones_row = QHBoxLayout()
         self.zones_row.setSpacing(6)
         self.zone_tiles: dict[str, ZoneTile] = {}
+        self.zones_name_the_figure = True  # a zone says "今日热线受理 26件", or "26件" where the legend says it
 
         top = QHBoxLayout()
         top.addWidget(self.title)
@@ -103,8 +104,10 @@ class SituationView(QFrame):
         controls.addWidget(self.where)
         controls.addWidget(self.back_button)
         controls.addStretch(1)
-        controls.addWidget(QLabel("着色指标", self))
+        self.chooser_label = QLabel("着色指标", self)
+        controls.addWidget(self.chooser_label)
         controls.addWidget(self.chooser)
+        self._top, self._controls = top, controls
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         layout.setSpacing(6)
@@ -146,6 +149,19 @@ class SituationView(QFrame):
     def refresh_age(self, server_now: datetime | None) -> None:
         """A stale map says how old it is and why, as the panels do (the window's shared timer)."""
         stale_banner(self.banner, self.entry, server_now)
+
+    def without_chooser(self) -> None:
+        """For a display-only wall, where nobody picks the figure (the legend names it) and the wall's
+        bar names the page: the place takes the title's place, and the map the controls' row."""
+        self.title.hide()
+        for widget in (self.chooser_label, self.chooser):
+            widget.hide()
+        for widget in (self.where, self.back_button):
+            self._controls.removeWidget(widget)
+        self._top.insertWidget(0, self.where)
+        self._top.insertWidget(1, self.back_button)
+        self.layout().removeItem(self._controls)
+        self.zones_name_the_figure = False
 
     def set_scale(self, scale: float) -> None:
         self.headline.set_scale(scale)
@@ -224,7 +240,8 @@ class SituationView(QFrame):
                 self.zones_row.addWidget(self.zone_tiles[code], 1)
         for zone, tile in zip(zones, self.zone_tiles.values(), strict=True):
             value = (zone.get("figures") or {}).get(self.figure_id)
-            tile.value.setText(f"{figure.get('label', '')} {format_value(value, str(figure.get('unit', '')))}")
+            shown = format_value(value, str(figure.get("unit", "")))
+            tile.value.setText(f"{figure.get('label', '')} {shown}" if self.zones_name_the_figure else shown)
 
     def _show_points(self, payload: dict) -> None:
         # Only what the map reads (place and level): thousands of events, copied whole, cost a frame.

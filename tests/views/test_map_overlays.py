@@ -28,7 +28,8 @@ def cells_under(size: QSize) -> QImage:
     return image
 
 
-@pytest.mark.parametrize(("width", "height", "s"), [(1920, 1080, 1.0), (3840, 2160, 2.0), (3840, 2160, 4.0)])
+@pytest.mark.parametrize(("width", "height", "s"), [(1920, 1080, 1.0), (3840, 2160, 2.0), (3840, 2160, 4.0),
+                                                 (2900, 1100, 6.75)])
 @pytest.mark.parametrize("warning_areas", [False, True])
 def test_the_kept_legend_and_credits_are_the_pictures_drawn_in_place(qapp, width, height, s, warning_areas) -> None:
     register_fonts()

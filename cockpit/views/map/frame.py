@@ -13,6 +13,7 @@ from PySide6.QtGui import QImage
 from cockpit.core.mapcolour import BACKGROUND, code_blocks, fill_outside, hex_argb, scratch_for
 from cockpit.core.mapraster import CellSet, Projection, cell_set, display_codes, view_edges
 from cockpit.core.polyfill import fill
+from cockpit.views.map.overlays import column_right, legend_in_column
 
 FrameKey = tuple  # (raster level, drilled county or None, width, height, grid edges, text scale)
 
@@ -85,19 +86,26 @@ def build_frame(key: FrameKey) -> Frame:
 
 def fit_beside_legend(bounds: tuple[float, float, float, float], width: int, height: int,
                       scale: float) -> Projection:
-    """The view's bounds fitted where the legend (bottom left, see overlays.paint_legend) hides no
-    place: above the legend's band; or, where the band would take over a third of the height (large
-    type on a wall) or the map is wide and low, to the right of the legend's column when that is
-    roomier."""
-    band = round(200 * scale)
-    above = Projection.fit(bounds, width, height - min(band, height // 3), margin=0.05)
+    """The view's bounds fitted where the legend (see overlays.paint_legend) hides no place: right of
+    its column on large type; else above its band, or right of it where the map is wide and low and
+    that is roomier."""
+    size = QSize(width, height)
+    if legend_in_column(size, scale):
+        return _shifted(Projection.fit(bounds, width - round(column_right(size, scale)), height, margin=0.05),
+                        round(column_right(size, scale)))
+    above = Projection.fit(bounds, width, height - round(200 * scale), margin=0.05)
     column = round(360 * scale)
-    if width - column < width // 2 or (band <= height // 3 and width < 2.5 * height):
+    if width - column < width // 2 or width < 2.5 * height:
         return above  # a window's or a screen's map: as it always was
     beside = Projection.fit(bounds, width - column, height, margin=0.05)
-    if band <= height // 3 and beside.scale <= above.scale * 1.15:  # not worth moving the city off the middle
+    if beside.scale <= above.scale * 1.15:  # not worth moving the city off the middle
         return above
-    return Projection(beside.lon0, beside.lat0, beside.scale, beside.kx, beside.ox + column, beside.oy)
+    return _shifted(beside, column)
+
+
+def _shifted(projection: Projection, dx: int) -> Projection:
+    return Projection(projection.lon0, projection.lat0, projection.scale, projection.kx, projection.ox + dx,
+                      projection.oy)
 
 
 def fill_ground(frame: Frame) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt
@@ -18,9 +19,11 @@ from cockpit.charts.painting import painting
 from cockpit.core.formats import format_value
 from cockpit.core.mapcolour import BACKGROUND, NO_DATA, NO_DATA_HATCH, RAMP, Scale
 from cockpit.views.map.areas import stripes
-from cockpit.views.map.frame import Frame
 from cockpit.views.map.points import POINT_LEVELS
 from kernel import geo, levels
+
+if TYPE_CHECKING:  # the frame fits the city beside the legend: it imports this module
+    from cockpit.views.map.frame import Frame
 
 VALUE_TEXT = "#ffe08a"
 LEVEL_WORDS = {"county": "县区", "town": "镇街", "grid": "网格"}
@@ -31,16 +34,54 @@ AREAS_SQUEEZE = 16 / 3
 Line = tuple[str, QFont, str]  # text, font, colour
 
 
+def legend_in_column(size: QSize, s: float) -> bool:
+    """Large type for the map's size (a wall seen from afar, a small window): the classic legend would
+    take over a third of the height below the city, so it stands in a narrow column left of it."""
+    return 200 * s > size.height() / 3
+
+
+# The column legend at scale 1: its width, its height with every line, and its margin.
+COLUMN_WIDTH, COLUMN_HEIGHT, COLUMN_MARGIN = 128, 246, 16
+
+
+COLUMN_SHARE = 0.4  # of the map's width, at most: the city keeps the rest
+
+
+def column_scale(size: QSize, s: float) -> float:
+    """The column's scale: the map's type, less where the column would not fit the map's height or
+    would take more than its share of the width."""
+    return min(s, size.height() / (COLUMN_HEIGHT + 2 * COLUMN_MARGIN),
+               COLUMN_SHARE * size.width() / (COLUMN_WIDTH + 2 * COLUMN_MARGIN))
+
+
+def column_right(size: QSize, s: float) -> float:
+    """Where the column legend ends and the city may begin."""
+    c = column_scale(size, s)
+    return (COLUMN_MARGIN + COLUMN_WIDTH + COLUMN_MARGIN) * c
+
+
 def legend_band(size: QSize, s: float) -> QRectF:
-    """Where paint_legend draws (its ground included), with or without the line for the areas."""
+    """Where paint_legend draws (its ground included, to whole pixels), with or without the line for
+    the areas."""
     edge = 2 * s  # the border's antialiased outer half, which would darken on every repaint
-    return QRectF(20 * s, size.height() - 190 * s, 324 * s, 150 * s).adjusted(-edge, -10 * s - edge, edge, edge)
+    if legend_in_column(size, s):
+        c = column_scale(size, s)
+        edge = 2 * c
+        band = QRectF(COLUMN_MARGIN * c, size.height() - (COLUMN_HEIGHT + COLUMN_MARGIN) * c, COLUMN_WIDTH * c,
+                      COLUMN_HEIGHT * c).adjusted(-edge, -edge, edge, edge)
+    else:
+        band = QRectF(20 * s, size.height() - 190 * s, 324 * s, 150 * s).adjusted(-edge, -10 * s - edge, edge, edge)
+    return QRectF(band.toAlignedRect())
 
 
 def paint_legend(painter: QPainter, size: QSize, s: float, *, label: str, unit: str, level: str, scale: Scale,
                  has_gaps: bool, warning_areas: bool = False) -> None:
     """The colour ramp with its ends, the no-data hatch and the point levels, in the legend's band;
     with warning_areas, a line more (below, still in the band) for the warnings' striped areas."""
+    if legend_in_column(size, s):
+        _paint_column_legend(painter, size, s, label=label, unit=unit, level=level, scale=scale,
+                             has_gaps=has_gaps, warning_areas=warning_areas)
+        return
     width, bar = 300 * s, 18 * s
     squeeze = AREAS_SQUEEZE * s if warning_areas else 0.0
     box = QRectF(20 * s, size.height() - 190 * s, width + 24 * s, 150 * s)
@@ -103,23 +144,106 @@ def paint_legend(painter: QPainter, size: QSize, s: float, *, label: str, unit: 
                          "预警区域（条纹，颜色为预警等级）")
 
 
+def _paint_column_legend(painter: QPainter, size: QSize, s: float, *, label: str, unit: str, level: str,
+                         scale: Scale, has_gaps: bool, warning_areas: bool) -> None:
+    """The legend as a column of short lines, bottom left, in the column's scale (the hall's body
+    size where the map is tall enough): the figure, the ramp and its ends, no data, the point levels
+    two to a line, and the warnings' areas."""
+    c = column_scale(size, s)
+    painter.fillRect(legend_band(size, s), QColor(BACKGROUND))
+    line, pad = 18 * c, 10 * c
+    width = (COLUMN_WIDTH - 20) * c
+    height = COLUMN_HEIGHT - (0 if has_gaps else 18) - (0 if warning_areas else 26)  # the lines it has
+    box = QRectF(COLUMN_MARGIN * c, size.height() - (height + COLUMN_MARGIN) * c, COLUMN_WIDTH * c, height * c)
+    painter.setPen(QPen(QColor(palette.BORDER), 1.5 * c))
+    painter.setBrush(QColor(10, 23, 48, 225))
+    painter.drawRoundedRect(box, 6 * c, 6 * c)
+    x, y = box.left() + pad, box.top() + pad
+    left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+
+    def words(text: str, font: QFont, colour: str, at: float, flags=left, indent: float = 0.0) -> None:
+        painter.setFont(font)
+        painter.setPen(QColor(colour))
+        shown = QFontMetricsF(font).elidedText(text, Qt.TextElideMode.ElideRight, width - indent)
+        painter.drawText(QRectF(x + indent, at, width - indent, line), flags, shown)
+
+    small = palette.font(13 * c)
+    words(label or "—", palette.font(15 * c, bold=True), palette.TEXT, y)
+    y += line
+    words(f"（{unit}，按{LEVEL_WORDS[level]}）" if unit else f"（按{LEVEL_WORDS[level]}）", small, palette.TEXT_DIM, y)
+    y += line + 6 * c
+    gradient = QLinearGradient(x, 0, x + width, 0)
+    for i, colour in enumerate(RAMP):
+        gradient.setColorAt(i / (len(RAMP) - 1), QColor(colour))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QBrush(gradient))
+    painter.drawRect(QRectF(x, y, width, 16 * c))
+    y += 16 * c
+    words(format_value(scale.low, unit), small, palette.TEXT_DIM, y)
+    words(format_value(scale.high, unit), small, palette.TEXT_DIM, y,
+          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    y += line + 8 * c
+    swatch = QRectF(x, y + 2 * c, 26 * c, line - 4 * c)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(NO_DATA))
+    painter.drawRect(swatch)
+    painter.setBrush(QBrush(QColor(NO_DATA_HATCH), Qt.BrushStyle.BDiagPattern))
+    painter.drawRect(swatch)
+    words("无数据", small, palette.TEXT_DIM, y, indent=32 * c)
+    y += line
+    if has_gaps:
+        words("部分区域暂无数据", small, palette.TEXT_DIM, y)
+        y += line
+    y += 8 * c
+    words("点位", small, palette.TEXT_DIM, y)
+    y += line
+    painter.setFont(small)
+    for index, code in enumerate(reversed(POINT_LEVELS)):
+        column, row = index % 2, index // 2
+        dot_x, dot_y = x + column * width / 2, y + row * line
+        level_of = levels.of(code)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(level_of.colour))
+        painter.drawEllipse(QPointF(dot_x + 6 * c, dot_y + line / 2), 6 * c, 6 * c)
+        painter.setPen(QColor(palette.TEXT_DIM))
+        painter.drawText(QRectF(dot_x + 16 * c, dot_y, width / 2 - 16 * c, line), left, level_of.name)
+    y += math.ceil(len(POINT_LEVELS) / 2) * line
+    if warning_areas:
+        y += 8 * c
+        swatch = QRectF(x, y + 2 * c, 26 * c, line - 4 * c)
+        sample = QColor(levels.of("orange").colour)
+        painter.setPen(QPen(sample, 1.5 * c))
+        painter.setBrush(QBrush(stripes(sample.name(), BACKGROUND, round(c, 2))))
+        painter.drawRect(swatch)
+        words("预警区域", small, palette.TEXT_DIM, y, indent=32 * c)
+
+
 CREDITS_FLAGS = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom
+CREDITS_ROOM = 1000  # the credits' longest line is ~600 px at scale 1: a map this wide per scale step holds it
+
+
+def credits_scale(size: QSize, s: float) -> float:
+    """The credits are read up close, not across the hall: on large type they stay a short line at
+    the foot of the map (never smaller than at scale 1)."""
+    return min(s, max(1.0, size.width() / CREDITS_ROOM))
 
 
 def credits_box(size: QSize, s: float) -> QRectF:
-    return QRectF(0, size.height() - 52 * s, size.width() - 16 * s, 48 * s)
+    c = credits_scale(size, s)
+    return QRectF(0, size.height() - 52 * c, size.width() - 16 * c, 48 * c)
 
 
 def credits_rect(size: QSize, s: float, notes: tuple[str, ...]) -> QRectF:
     """Where paint_credits draws: its text's bounds, to whole pixels."""
-    bounds = QFontMetricsF(palette.font(12 * s)).boundingRect(credits_box(size, s), CREDITS_FLAGS, "\n".join(notes))
+    font = palette.font(12 * credits_scale(size, s))
+    bounds = QFontMetricsF(font).boundingRect(credits_box(size, s), CREDITS_FLAGS, "\n".join(notes))
     return QRectF(bounds.toAlignedRect())
 
 
 def paint_credits(painter: QPainter, size: QSize, s: float, notes: tuple[str, ...]) -> None:
     """The attribution and data notes, bottom right, on the ground."""
     painter.fillRect(credits_rect(size, s, notes), QColor(BACKGROUND))
-    painter.setFont(palette.font(12 * s))
+    painter.setFont(palette.font(12 * credits_scale(size, s)))
     painter.setPen(QColor(palette.TEXT_DIM))
     painter.drawText(credits_box(size, s), CREDITS_FLAGS, "\n".join(notes))
 
@@ -171,6 +295,15 @@ class OverlaySprites:
         return kept
 
 
+NAMES_ROOM = 600  # the map's height, at scale 1, below which the county names close up towards body size
+
+
+def name_scale(size: QSize, s: float) -> float:
+    """The county names' type: as designed where the map is roomy; where large type leaves the map
+    few lines of its own (a wall seen from afar), down to the body size (14 of their 30), no less."""
+    return s * min(1.0, max(14 / 30, size.height() / s / NAMES_ROOM))
+
+
 class NameSprites:
     """Region names (and values) as small pre-rendered images, drawn above the points every frame.
 
@@ -192,13 +325,14 @@ class NameSprites:
                  codes: tuple[str, ...], values: np.ndarray) -> list[tuple[QPointF, QImage]]:
         by_code = dict(zip(codes, values, strict=True))
         sprites = []
+        n = name_scale(frame.size, s)
         if drilled is None:
             places = [(c.adcode, c.name, county_label_point(c.adcode)) for c in geo.counties()]
-            name_font, value_font = palette.font(30 * s, bold=True), palette.font(22 * s, bold=True)
+            name_font, value_font = palette.font(30 * n, bold=True), palette.font(max(14 * s, 22 * n), bold=True)
         else:
             places = [(t.adcode, t.name, (t.lon, t.lat)) for t in geo.towns() if t.county_adcode == drilled]
             name_font, value_font = palette.font(15 * s, bold=True), palette.font(14 * s, bold=True)
-            title = self.sprite([(f"{geo.county_by_adcode()[drilled].name} · 镇街", palette.font(34 * s, bold=True),
+            title = self.sprite([(f"{geo.county_by_adcode()[drilled].name} · 镇街", palette.font(34 * n, bold=True),
                                   palette.TEXT)])
             sprites.append((QPointF(20 * s, 16 * s), title))
         show_values = level == ("county" if drilled is None else "town")

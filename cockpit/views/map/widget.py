@@ -422,8 +422,9 @@ class NantongMap(QWidget):
         return self._stamps
 
     def _marker(self, level: str) -> QPixmap:
-        key = (level, round(self._text_scale(), 3))
+        key = (level, round(self._point_scale(), 3))
         if key not in self._markers:
+            self._markers = {k: m for k, m in self._markers.items() if k[1] == key[1]}  # this size's only
             self._markers[key] = marker(level, key[1])
         return self._markers[key]
 
@@ -436,7 +437,7 @@ class NantongMap(QWidget):
             self.update()
             return
         frame = self._frames.current
-        reach = math.ceil(8 * self._text_scale()) + 2  # the largest sprite's radius, and a margin
+        reach = math.ceil(8 * self._point_scale()) + 2  # the largest sprite's radius, and a margin
         rect, restore = changed_area([p for p in (old, new) if p is not None], frame.projection, frame.size, reach)
         for at, image in self._names if self._show_names else ():
             restore = restore.united(QRectF(at, QSizeF(image.size())).toAlignedRect())  # no halo drawn twice
@@ -494,6 +495,10 @@ class NantongMap(QWidget):
             return self._scale
         window = self.window()
         return scale_for(window.width(), window.height()) * self.devicePixelRatioF()
+
+    def _point_scale(self) -> float:
+        """Points are seen, not read: they close up with the names where large type crowds the map."""
+        return overlays.name_scale(self._device_size(), self._text_scale())
 
     def _label_at(self, x: float, y: float) -> int | None:
         frame = self._ensure_frame()

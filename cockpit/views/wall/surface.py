@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLayout, QStackedWidget, QVBoxLayout, QWidget
 
+from cockpit.charts.kpi import KpiTiles
 from cockpit.core.catalogue import Catalogue
 from cockpit.core.wall import Item, Manifest, Region, Screen
 from cockpit.views.binder import ViewBinder
@@ -23,6 +24,9 @@ from cockpit.views.theme import scale_layouts, stylesheet
 from cockpit.views.wall.strip import WarningStrip
 from cockpit.views.widgets import SteadyLabel, fixed_by_the_grid, loosen
 from kernel.clock import CITY_TZ
+
+HEADLINE_TILE_HEIGHT = 64  # a headline figure's least height, at scale 1: its label at the hall's body size
+PANEL_TILE_HEIGHT = 44  # a panel's KPI tile's least height, at scale 1
 
 
 class Veil(QWidget):
@@ -159,6 +163,8 @@ class WallSurface(QWidget):
                 for note in (situation.points_note, *situation.findChildren(QLabel, "note")):
                     note.hide()
                 _headline_beside_the_map(situation)
+                if self.manifest.display_only:
+                    situation.without_chooser()
                 self.map_alone.append(situation)
             self.situations.append(situation)
             self.binder.register(self.catalogue.map.endpoint, situation, show_now=True)
@@ -178,9 +184,8 @@ class WallSurface(QWidget):
                     *page.findChildren(PanelView), *page.findChildren(SituationView)]
                 for view in views:
                     view.set_scale(scale)
-                    # A panel's own map layer follows its size on a desk; on a wall it is sized for the hall.
-                    if isinstance(view, PanelView) and view.map_widget is not None:
-                        view.map_widget.set_scale(scale)
+                    if isinstance(view, PanelView):
+                        _sized_for_the_hall(view, scale)
         for situation in self.map_alone:  # the headline's column, wide enough for its figures at this scale
             situation.headline.setMinimumWidth(round(150 * scale))
 
@@ -239,18 +244,36 @@ class WallSurface(QWidget):
 
 
 def _headline_beside_the_map(situation: SituationView) -> None:
-    """A screen of its own is wide: the headline figures go in a column left of the map, and the map
-    takes the screen's height (stacked, the city would get a third of it)."""
+    """A screen of its own is wide: the headline figures go in a column left of the map and the zones
+    under it, and the map takes the screen's height (stacked, the city would get a third of it). The
+    column shows as many figures as it holds at a size the hall reads."""
     layout = situation.layout()
-    at = layout.indexOf(situation.map)
+    at = layout.indexOf(situation.headline)
     for widget in (situation.headline, situation.map):
         layout.removeWidget(widget)
+    layout.removeItem(situation.zones_row)
+    right = QVBoxLayout()
+    right.setSpacing(layout.spacing())
+    right.addWidget(situation.map, 1)
+    right.addLayout(situation.zones_row)
     row = QHBoxLayout()
     row.setSpacing(layout.spacing())
     row.addWidget(situation.headline, 1)
-    row.addWidget(situation.map, 5)
-    layout.insertLayout(at - 1, row, 1)
+    row.addLayout(right, 4)
+    layout.insertLayout(at, row, 1)
     situation.headline.columns = 1
+    situation.headline.min_tile_height = HEADLINE_TILE_HEIGHT
+
+
+def _sized_for_the_hall(view: PanelView, scale: float) -> None:
+    """A panel's map layer follows its size on a desk; on a wall it is sized for the hall. Its KPI
+    tiles keep a row the hall reads, showing the figures that fit rather than all of them unread."""
+    if view.map_widget is not None:
+        view.map_widget.set_scale(scale)
+    for _block, chart in view.charts:
+        if isinstance(chart, KpiTiles):
+            chart.min_tile_height = PANEL_TILE_HEIGHT
+            chart.setMinimumHeight(round(PANEL_TILE_HEIGHT * scale))
 
 
 def _wall_style(scale: float) -> str:
