@@ -73,7 +73,7 @@ class KpiTiles(Chart):
     def _layout(self, rect: QRect, texts: tuple[tuple[str, str], ...]) -> tuple:
         """The tiles' cells, the numeral size they share, the padding, each figure's widths and the
         texts: kept, so the repaint that follows a new block measures nothing again."""
-        key = (rect.width(), rect.height(), self.scale, self.columns, texts)
+        key = (rect.width(), rect.height(), self.scale, self.columns, self.min_tile_height, texts)
         if self._kept is not None and self._kept[0] == key:
             return self._kept[1]
         gap = palette.scaled(6, self.scale)

@@ -119,3 +119,14 @@ def test_a_display_only_map_screen_drops_the_chooser_and_zones_say_only_the_figu
     assert view.where.isVisible()
     view._show_zones([{"code": "Z1", "name": "南通经济技术开发区", "figures": {"hotline_today": 26}}])
     assert view.zone_tiles["Z1"].value.text() == "26"
+
+
+def test_a_floor_set_after_a_layout_is_laid_out_again(qtbot) -> None:
+    tiles = KpiTiles()
+    qtbot.addWidget(tiles)
+    tiles.columns = 1
+    tiles.set_block(kpi_block(6))
+    rect = QRect(0, 0, 300, 300)
+    assert len(tiles._layout(rect, tiles._texts(tiles.model))[0]) == 6
+    tiles.min_tile_height = 100  # the same size and scale: the kept layout must not answer
+    assert len(tiles._layout(rect, tiles._texts(tiles.model))[0]) == 2  # (300 + 6) // (100 + 6)

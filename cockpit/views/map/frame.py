@@ -91,8 +91,8 @@ def fit_beside_legend(bounds: tuple[float, float, float, float], width: int, hei
     that is roomier."""
     size = QSize(width, height)
     if legend_in_column(size, scale):
-        return _shifted(Projection.fit(bounds, width - round(column_right(size, scale)), height, margin=0.05),
-                        round(column_right(size, scale)))
+        column = round(column_right(size, scale))
+        return _shifted(Projection.fit(bounds, width - column, height, margin=0.05), column)
     above = Projection.fit(bounds, width, height - round(200 * scale), margin=0.05)
     column = round(360 * scale)
     if width - column < width // 2 or width < 2.5 * height:

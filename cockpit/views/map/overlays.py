@@ -42,8 +42,6 @@ def legend_in_column(size: QSize, s: float) -> bool:
 
 # The column legend at scale 1: its width, its height with every line, and its margin.
 COLUMN_WIDTH, COLUMN_HEIGHT, COLUMN_MARGIN = 128, 246, 16
-
-
 COLUMN_SHARE = 0.4  # of the map's width, at most: the city keeps the rest
 
 
@@ -63,15 +61,44 @@ def column_right(size: QSize, s: float) -> float:
 def legend_band(size: QSize, s: float) -> QRectF:
     """Where paint_legend draws (its ground included, to whole pixels), with or without the line for
     the areas."""
-    edge = 2 * s  # the border's antialiased outer half, which would darken on every repaint
+    # Each band takes in its border's antialiased outer half, which would darken on every repaint.
     if legend_in_column(size, s):
         c = column_scale(size, s)
-        edge = 2 * c
         band = QRectF(COLUMN_MARGIN * c, size.height() - (COLUMN_HEIGHT + COLUMN_MARGIN) * c, COLUMN_WIDTH * c,
-                      COLUMN_HEIGHT * c).adjusted(-edge, -edge, edge, edge)
+                      COLUMN_HEIGHT * c).adjusted(-2 * c, -2 * c, 2 * c, 2 * c)
     else:
-        band = QRectF(20 * s, size.height() - 190 * s, 324 * s, 150 * s).adjusted(-edge, -10 * s - edge, edge, edge)
+        band = QRectF(20 * s, size.height() - 190 * s, 324 * s, 150 * s).adjusted(-2 * s, -12 * s, 2 * s, 2 * s)
     return QRectF(band.toAlignedRect())
+
+
+def _paint_box(painter: QPainter, box: QRectF, s: float) -> None:
+    painter.setPen(QPen(QColor(palette.BORDER), 1.5 * s))
+    painter.setBrush(QColor(10, 23, 48, 225))
+    painter.drawRoundedRect(box, 6 * s, 6 * s)
+
+
+def _paint_ramp(painter: QPainter, bar: QRectF) -> None:
+    gradient = QLinearGradient(bar.left(), 0, bar.right(), 0)
+    for i, colour in enumerate(RAMP):
+        gradient.setColorAt(i / (len(RAMP) - 1), QColor(colour))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QBrush(gradient))
+    painter.drawRect(bar)
+
+
+def _paint_no_data_swatch(painter: QPainter, swatch: QRectF) -> None:
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(NO_DATA))
+    painter.drawRect(swatch)
+    painter.setBrush(QBrush(QColor(NO_DATA_HATCH), Qt.BrushStyle.BDiagPattern))
+    painter.drawRect(swatch)
+
+
+def _paint_areas_swatch(painter: QPainter, swatch: QRectF, s: float) -> None:
+    sample = QColor(levels.of("orange").colour)
+    painter.setPen(QPen(sample, 1.5 * s))
+    painter.setBrush(QBrush(stripes(sample.name(), BACKGROUND, round(s, 2))))
+    painter.drawRect(swatch)
 
 
 def paint_legend(painter: QPainter, size: QSize, s: float, *, label: str, unit: str, level: str, scale: Scale,
@@ -89,9 +116,7 @@ def paint_legend(painter: QPainter, size: QSize, s: float, *, label: str, unit: 
     painter.fillRect(legend_band(size, s), QColor(BACKGROUND))
     if warning_areas:
         box.setTop(box.top() - 10 * s)
-    painter.setPen(QPen(QColor(palette.BORDER), 1.5 * s))
-    painter.setBrush(QColor(10, 23, 48, 225))
-    painter.drawRoundedRect(box, 6 * s, 6 * s)
+    _paint_box(painter, box, s)
     x, y = box.left() + 12 * s, box.top() + 10 * s
     painter.setPen(QColor(palette.TEXT))
     painter.setFont(palette.font(16 * s, bold=True))
@@ -99,24 +124,14 @@ def paint_legend(painter: QPainter, size: QSize, s: float, *, label: str, unit: 
     title = f"{label or '—'}（{unit}，按{by}）" if unit else f"{label}（按{by}）"
     painter.drawText(QRectF(x, y, width, 24 * s), Qt.AlignmentFlag.AlignLeft, title)
     y += 30 * s - squeeze
-    gradient = QLinearGradient(x, 0, x + width, 0)
-    for i, colour in enumerate(RAMP):
-        gradient.setColorAt(i / (len(RAMP) - 1), QColor(colour))
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QBrush(gradient))
-    painter.drawRect(QRectF(x, y, width, bar))
+    _paint_ramp(painter, QRectF(x, y, width, bar))
     painter.setPen(QColor(palette.TEXT_DIM))
     painter.setFont(palette.font(13 * s))
     y += bar + 2 * s
     painter.drawText(QRectF(x, y, width, 20 * s), Qt.AlignmentFlag.AlignLeft, format_value(scale.low, unit))
     painter.drawText(QRectF(x, y, width, 20 * s), Qt.AlignmentFlag.AlignRight, format_value(scale.high, unit))
     y += 28 * s - squeeze
-    swatch = QRectF(x, y, 34 * s, 18 * s)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(NO_DATA))
-    painter.drawRect(swatch)
-    painter.setBrush(QBrush(QColor(NO_DATA_HATCH), Qt.BrushStyle.BDiagPattern))
-    painter.drawRect(swatch)
+    _paint_no_data_swatch(painter, QRectF(x, y, 34 * s, 18 * s))
     painter.setPen(QColor(palette.TEXT_DIM))
     painter.drawText(QRectF(x + 42 * s, y - 1 * s, width, 20 * s), Qt.AlignmentFlag.AlignLeft,
                      "无数据（斜纹）" + ("：部分区域暂无数据" if has_gaps else ""))
@@ -134,11 +149,7 @@ def paint_legend(painter: QPainter, size: QSize, s: float, *, label: str, unit: 
         dot_x += 15 * s + metrics.horizontalAdvance(level_of.name) + 10 * s
     if warning_areas:
         y += AREAS_ROW * s - squeeze
-        swatch = QRectF(x, y, 34 * s, 18 * s)
-        sample = QColor(levels.of("orange").colour)
-        painter.setPen(QPen(sample, 1.5 * s))
-        painter.setBrush(QBrush(stripes(sample.name(), BACKGROUND, round(s, 2))))
-        painter.drawRect(swatch)
+        _paint_areas_swatch(painter, QRectF(x, y, 34 * s, 18 * s), s)
         painter.setPen(QColor(palette.TEXT_DIM))
         painter.drawText(QRectF(x + 42 * s, y - 1 * s, width, 20 * s), Qt.AlignmentFlag.AlignLeft,
                          "预警区域（条纹，颜色为预警等级）")
@@ -155,9 +166,7 @@ def _paint_column_legend(painter: QPainter, size: QSize, s: float, *, label: str
     width = (COLUMN_WIDTH - 20) * c
     height = COLUMN_HEIGHT - (0 if has_gaps else 18) - (0 if warning_areas else 26)  # the lines it has
     box = QRectF(COLUMN_MARGIN * c, size.height() - (height + COLUMN_MARGIN) * c, COLUMN_WIDTH * c, height * c)
-    painter.setPen(QPen(QColor(palette.BORDER), 1.5 * c))
-    painter.setBrush(QColor(10, 23, 48, 225))
-    painter.drawRoundedRect(box, 6 * c, 6 * c)
+    _paint_box(painter, box, c)
     x, y = box.left() + pad, box.top() + pad
     left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
@@ -172,23 +181,13 @@ def _paint_column_legend(painter: QPainter, size: QSize, s: float, *, label: str
     y += line
     words(f"（{unit}，按{LEVEL_WORDS[level]}）" if unit else f"（按{LEVEL_WORDS[level]}）", small, palette.TEXT_DIM, y)
     y += line + 6 * c
-    gradient = QLinearGradient(x, 0, x + width, 0)
-    for i, colour in enumerate(RAMP):
-        gradient.setColorAt(i / (len(RAMP) - 1), QColor(colour))
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QBrush(gradient))
-    painter.drawRect(QRectF(x, y, width, 16 * c))
+    _paint_ramp(painter, QRectF(x, y, width, 16 * c))
     y += 16 * c
     words(format_value(scale.low, unit), small, palette.TEXT_DIM, y)
     words(format_value(scale.high, unit), small, palette.TEXT_DIM, y,
           Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     y += line + 8 * c
-    swatch = QRectF(x, y + 2 * c, 26 * c, line - 4 * c)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(NO_DATA))
-    painter.drawRect(swatch)
-    painter.setBrush(QBrush(QColor(NO_DATA_HATCH), Qt.BrushStyle.BDiagPattern))
-    painter.drawRect(swatch)
+    _paint_no_data_swatch(painter, QRectF(x, y + 2 * c, 26 * c, line - 4 * c))
     words("无数据", small, palette.TEXT_DIM, y, indent=32 * c)
     y += line
     if has_gaps:
@@ -210,11 +209,7 @@ def _paint_column_legend(painter: QPainter, size: QSize, s: float, *, label: str
     y += math.ceil(len(POINT_LEVELS) / 2) * line
     if warning_areas:
         y += 8 * c
-        swatch = QRectF(x, y + 2 * c, 26 * c, line - 4 * c)
-        sample = QColor(levels.of("orange").colour)
-        painter.setPen(QPen(sample, 1.5 * c))
-        painter.setBrush(QBrush(stripes(sample.name(), BACKGROUND, round(c, 2))))
-        painter.drawRect(swatch)
+        _paint_areas_swatch(painter, QRectF(x, y + 2 * c, 26 * c, line - 4 * c), c)
         words("预警区域", small, palette.TEXT_DIM, y, indent=32 * c)
 
 
