@@ -10,7 +10,7 @@ test) resources available once created. Examples are bounded and derandomized, s
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from xml.sax.saxutils import escape
 
 import hypothesis
@@ -91,7 +91,15 @@ def cursor(guarded: EmbeddedCentral) -> str:
     return response.json()["cursor"]
 
 
-def _bounded(case: schemathesis.Case, cursor: str) -> schemathesis.Case:
+def _server_today(server_url: str) -> date:
+    """The city's date on the server's simulated clock: the generated calls include the admin's
+    `POST /sim/speed`, after which that clock may run months ahead of this process's."""
+    response = requests.get(f"{server_url}/api/v1/health", timeout=10)
+    assert response.status_code == 200, response.text
+    return datetime.fromisoformat(response.json()["sim_time"]).astimezone(CITY_TZ).date()
+
+
+def _bounded(case: schemathesis.Case, cursor: str, server_url: str) -> schemathesis.Case:
     """Values that only the server can make real are made so; nothing is excluded.
 
     `after` is opaque: its pattern says what a cursor looks like, but only the cursors this server handed
@@ -105,10 +113,11 @@ def _bounded(case: schemathesis.Case, cursor: str) -> schemathesis.Case:
     positive = case.meta is not None and case.meta.generation.mode.is_positive
     if "after" in query and positive:
         query["after"] = cursor
-    # Open311's window (start not after end, at most 90 days, a start alone runs to now) joins two
-    # values and the clock, which no schema can say: a schema-valid example gets a window that holds.
+    # Open311's window (start not after end, at most 90 days, a start alone runs to the server's now)
+    # joins two values and the clock, which no schema can say: a schema-valid example gets a window
+    # that holds.
     if positive and ("start_date" in query or "end_date" in query):
-        today = datetime.now(CITY_TZ).date()
+        today = _server_today(server_url)
         if "start_date" in query:
             query["start_date"] = (today - timedelta(days=30)).isoformat()
         if "end_date" in query:
@@ -145,7 +154,7 @@ def test_the_served_document_is_the_one_tested(guarded: EmbeddedCentral) -> None
 @schema.parametrize()
 @SETTINGS
 def test_api(case: schemathesis.Case, guarded: EmbeddedCentral, cursor: str) -> None:
-    _bounded(case, cursor).call_and_validate(base_url=guarded.url)
+    _bounded(case, cursor, guarded.url).call_and_validate(base_url=guarded.url)
 
 
 def test_stateful(guarded: EmbeddedCentral, cursor: str) -> None:
@@ -154,7 +163,7 @@ def test_stateful(guarded: EmbeddedCentral, cursor: str) -> None:
 
     class Bounded(machine):  # type: ignore[misc, valid-type]
         def before_call(self, case: schemathesis.Case) -> None:
-            _bounded(case, cursor)
+            _bounded(case, cursor, guarded.url)
             super().before_call(case)
 
     hypothesis.stateful.run_state_machine_as_test(Bounded, settings=hypothesis.settings(
