@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QPixmap
 
 from cockpit.charts import palette
 from cockpit.charts.base import BlockError, Chart, elided, fitted, items_of, number, shown, split_value
-from cockpit.charts.painting import painting
+from cockpit.charts.painting import draw_text, painting
 
 
 @dataclass(frozen=True)
@@ -185,13 +185,9 @@ class KpiTiles(Chart):
         numeral_width, total = widths
         left = inner.left() + max(0.0, (inner.width() - total) / 2)
         baseline = inner.top() + inner.height() * 0.6
-        painter.setFont(numeral_font)
-        painter.setPen(ACCENT)
-        painter.drawText(int(left), int(baseline), numeral)
+        draw_text(painter, int(left), int(baseline), numeral, numeral_font, ACCENT)
         if suffix:
-            painter.setFont(suffix_font)
-            painter.setPen(TEXT_DIM)
-            painter.drawText(int(left + numeral_width + gap), int(baseline), suffix)
+            draw_text(painter, int(left + numeral_width + gap), int(baseline), suffix, suffix_font, TEXT_DIM)
 
 
 ACCENT, TEXT_DIM = QColor(palette.ACCENT), QColor(palette.TEXT_DIM)

@@ -72,7 +72,7 @@ def test_name_sprites_keep_the_last_view_only(qtbot) -> None:
                           level="county")
     widget.render_image()
     first = {image.cacheKey() for _, image in widget._names}
-    # One value changes: that label alone is drawn again.
+    # One value changes: that line alone is drawn again.
     widget.set_choropleth({code: 100.0 + i + (50 if i == 0 else 0) for i, code in enumerate(counties)},
                           label="A", unit="件", level="county")
     widget.render_image()
@@ -83,4 +83,6 @@ def test_name_sprites_keep_the_last_view_only(qtbot) -> None:
         widget.set_choropleth({code: float(poll + i) for i, code in enumerate(counties)}, label="A", unit="件",
                               level="county")
         widget.render_image()
-    assert len(widget._name_sprites._last) == len(counties)
+    assert len(widget._name_sprites._last) == 2 * len(counties)  # each county's name and its value
+    # and the names themselves were never drawn again
+    assert len({image.cacheKey() for _, image in widget._names} & first) == len(counties)

@@ -15,7 +15,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QLinearG
 from shapely.ops import polylabel
 
 from cockpit.charts import palette
-from cockpit.charts.painting import painting
+from cockpit.charts.painting import draw_text, painting
 from cockpit.core.formats import format_value
 from cockpit.core.mapcolour import BACKGROUND, NO_DATA, NO_DATA_HATCH, RAMP, Scale
 from cockpit.views.map.areas import stripes
@@ -31,7 +31,6 @@ AREAS_ROW = 26  # the legend's line for the warnings' areas, at 1920x1080
 # With that line the others close up by this much each (three gaps) and the box starts 10 px higher,
 # so it stays in the legend's band and ends where it always does, above the credits.
 AREAS_SQUEEZE = 16 / 3
-Line = tuple[str, QFont, str]  # text, font, colour
 
 
 def legend_in_column(size: QSize, s: float) -> bool:
@@ -300,10 +299,11 @@ def name_scale(size: QSize, s: float) -> float:
 
 
 class NameSprites:
-    """Region names (and values) as small pre-rendered images, drawn above the points every frame.
+    """Region names (and values) as small pre-rendered images, a line each, drawn above the points every frame.
 
-    The last view's sprites are kept, no older ones: a recolour re-renders only the labels whose text
-    changed. (Values change with the polls: a cache of every value seen grew each 4K map by 40 MB.)"""
+    The last view's lines are kept, no older ones: a recolour re-renders only the lines whose text
+    changed, the values, and never the names. (Values change with the polls: a cache of every value
+    seen grew each 4K map by 40 MB.)"""
 
     def __init__(self) -> None:
         self._last: dict[tuple, QImage] = {}
@@ -327,57 +327,81 @@ class NameSprites:
         else:
             places = [(t.adcode, t.name, (t.lon, t.lat)) for t in geo.towns() if t.county_adcode == drilled]
             name_font, value_font = palette.font(15 * s, bold=True), palette.font(14 * s, bold=True)
-            title = self.sprite([(f"{geo.county_by_adcode()[drilled].name} · 镇街", palette.font(34 * n, bold=True),
-                                  palette.TEXT)])
+            title = self.sprite(f"{geo.county_by_adcode()[drilled].name} · 镇街", palette.font(34 * n, bold=True),
+                                palette.TEXT)
             sprites.append((QPointF(20 * s, 16 * s), title))
         show_values = level == ("county" if drilled is None else "town")
+        halo = halo_of(name_font)
         for code, name, (lon, lat) in places:
             lines = [(name, name_font, palette.TEXT)]
             if show_values and code in by_code:
                 value = by_code[code]
                 lines.append((format_value(None if math.isnan(value) else float(value), unit), value_font,
                               VALUE_TEXT))
-            image = self.sprite(lines)
-            x, y = frame.projection.to_pixels(lon, lat)
-            sprites.append((QPointF(float(x) - image.width() / 2, float(y) - image.height() / 2), image))
+            x, y = (float(v) for v in frame.projection.to_pixels(lon, lat))
+            top = y - sum(QFontMetricsF(f).height() for _, f, _ in lines) / 2 - math.ceil(halo) - 1
+            for text, f, colour in lines:  # centred on the place, one under the other
+                image = self.sprite(text, f, colour, halo=halo)
+                sprites.append((QPointF(x - image.width() / 2, top), image))
+                top += QFontMetricsF(f).height()
         return sprites
 
-    def sprite(self, lines: list[Line]) -> QImage:
-        key = tuple((text, f.pixelSize(), f.bold(), colour) for text, f, colour in lines)
+    def sprite(self, text: str, f: QFont, colour: str, *, halo: float | None = None) -> QImage:
+        halo = halo_of(f) if halo is None else halo
+        key = (text, f.pixelSize(), f.bold(), colour, halo)
         image = self._used.get(key)
         if image is None:
             image = self._last.get(key)
         if image is None:
-            image = text_sprite(lines)
+            image = text_sprite(text, f, colour, halo)
         self._used[key] = image
         return image
 
 
-def text_sprite(lines: list[Line]) -> QImage:
-    """Centred lines of text with a dark halo (readable over any cell colour) on a transparent image.
+def halo_of(f: QFont) -> float:
+    return max(1.5, f.pixelSize() / 12)
 
-    The halo is the text drawn at eight offsets: glyphs come from Qt's cache, far cheaper than
-    stroking text outlines."""
-    metrics = [QFontMetricsF(f) for _, f, _ in lines]
-    halo = max(1.5, max(f.pixelSize() for _, f, _ in lines) / 12)
-    width = max(m.horizontalAdvance(text) for (text, _, _), m in zip(lines, metrics, strict=True)) + 2 * halo + 2
-    height = sum(m.height() for m in metrics) + 2 * halo + 2
-    image = QImage(math.ceil(width), math.ceil(height), QImage.Format.Format_ARGB32_Premultiplied)
+
+def text_sprite(text: str, f: QFont, colour: str, halo: float) -> QImage:
+    """A line of text with a dark halo (readable over any cell colour) on a transparent image, the text
+    `halo` + 1 px from its edges.
+
+    The text is drawn once, as a mask; the halo is that mask in the shadow's colour stamped at eight
+    offsets. (Drawing the text eight times was cheap only below 64 px: larger glyphs are not in Qt's
+    cache, and every drawText filled their outlines again, 5 ms a county name on a wall.)"""
+    m = QFontMetricsF(f)
+    pad = math.ceil(halo) + 1
+    glyphs = _text_mask(text, f, QPointF(pad, pad + m.ascent()),
+                        QSize(math.ceil(m.horizontalAdvance(text)) + 2 * pad, math.ceil(m.height()) + 2 * pad))
+    image = QImage(glyphs.size(), QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(Qt.GlobalColor.transparent)
-    shadow = QColor(palette.BACKGROUND)
+    shadow = _tinted(glyphs, palette.BACKGROUND)
     with painting(image) as painter:
-        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        y = halo + 1
-        for (text, f, colour), m in zip(lines, metrics, strict=True):
-            painter.setFont(f)
-            at = QPointF((width - m.horizontalAdvance(text)) / 2, y + m.ascent())
-            painter.setPen(shadow)
-            for dx, dy in ((-1, -1), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1)):
-                painter.drawText(at + QPointF(dx * halo, dy * halo), text)
-            painter.setPen(QColor(colour))
-            painter.drawText(at, text)
-            y += m.height()
+        for dx, dy in ((-1, -1), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1)):
+            painter.drawImage(QPoint(round(dx * halo), round(dy * halo)), shadow)
+        painter.drawImage(0, 0, _tinted(glyphs, colour))
     return image
+
+
+def _text_mask(text: str, f: QFont, at: QPointF, size: QSize) -> QImage:
+    mask = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
+    mask.fill(Qt.GlobalColor.transparent)
+    with painting(mask) as painter:
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        draw_text(painter, at.x(), at.y(), text, f, WHITE)
+    return mask
+
+
+WHITE = QColor("white")
+
+
+def _tinted(mask: QImage, colour: str) -> QImage:
+    """The mask's coverage in one colour."""
+    tinted = mask.copy()
+    with painting(tinted) as painter:
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+        painter.fillRect(tinted.rect(), QColor(colour))
+    return tinted
 
 
 @cache

@@ -398,8 +398,8 @@ class NantongMap(QWidget):
         size, s = self._device_size(), self._text_scale()
         key = (self._notice, size.width(), round(s, 3))
         if self._notice_sprite is None or self._notice_sprite[0] != key:
-            image = self._name_sprites.sprite([(self._notice, palette.font(17 * s, bold=True),
-                                                levels.of("yellow").colour)])
+            image = self._name_sprites.sprite(self._notice, palette.font(17 * s, bold=True),
+                                              levels.of("yellow").colour)
             at = QPointF(max(0.0, size.width() - image.width() - 16 * s), 14 * s)
             self._notice_sprite = (key, at, image)
         return self._notice_sprite[1], self._notice_sprite[2]
