@@ -137,9 +137,11 @@ def child(argv: list[str]) -> int:
     from cockpit.core.catalogue import load_catalogue
     from cockpit.core.config import parse_settings
     from cockpit.core.wall import load_manifest
+    from cockpit.views.collector import collect_on_the_gui_thread
 
     duration_s, counts, rest = float(argv[0]), Path(argv[1]), argv[2:]
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
+    collect_on_the_gui_thread(qt_app)  # as cockpit.app.main does
     qt_app.setQuitOnLastWindowClosed(False)
     settings = parse_settings(rest, env={})
     catalogue = load_catalogue(chart_kinds=CHART_KINDS)

@@ -61,10 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
+    from cockpit.views.collector import collect_on_the_gui_thread
     from cockpit.views.fonts import FontError, install_fonts
     from cockpit.views.theme import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    collect_on_the_gui_thread(app)  # before the first fetch thread starts
     app.setApplicationName("nantong-cockpit")
     app.setQuitOnLastWindowClosed(False)  # the run coroutine decides when to stop
     try:

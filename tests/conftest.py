@@ -17,6 +17,20 @@ ADMIN_TOKEN = "test-admin-token"
 DATA = Path(__file__).parent / "data"
 
 
+@pytest.fixture(autouse=True)
+def _collect_on_the_gui_thread(request: pytest.FixtureRequest) -> Iterator[None]:
+    """As the app does (cockpit.views.collector): once Qt runs, Python collects cycles on the GUI
+    thread only, never in a fetch thread that would destroy QObjects from the wrong thread."""
+    if not {"qtbot", "qapp"} & set(request.fixturenames):
+        yield
+        return
+    from cockpit.views.collector import collect_due, collect_on_the_gui_thread
+
+    collect_on_the_gui_thread(request.getfixturevalue("qapp"))
+    yield
+    collect_due()
+
+
 @pytest.fixture(scope="session")
 def central_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedCentral]:
     """One real central server for read-only tests (seed 7, real-time clock)."""

@@ -109,12 +109,14 @@ def soak_child(argv: list[str]) -> int:
     from cockpit.charts import CHART_KINDS
     from cockpit.core.catalogue import load_catalogue
     from cockpit.core.config import parse_settings
+    from cockpit.views.collector import collect_on_the_gui_thread
 
     duration_s, rest = float(argv[0]), argv[1:]
     turn_s = None
     if rest[:1] == ["--turn-s"]:
         turn_s, rest = float(rest[1]), rest[2:]
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
+    collect_on_the_gui_thread(qt_app)  # as cockpit.app.main does
     qt_app.setQuitOnLastWindowClosed(False)  # as the cockpit itself: its run coroutine decides when to stop
     settings = parse_settings(rest, env={})
     catalogue = load_catalogue(chart_kinds=CHART_KINDS)
