@@ -14,6 +14,7 @@ from cockpit.core.mapraster import CellSet
 # Dark-theme sequential ramp: low values stay calm blue, high values run hot.
 RAMP = ("#123a6b", "#1668a8", "#1fa2b5", "#5fcf8a", "#e6d54a", "#f59a3c", "#f0543c")
 NO_DATA = "#3a4356"
+PLAIN = "#16294a"  # the land of a map that no figure colours (its points only)
 NO_DATA_HATCH = "#59637a"
 BACKGROUND = "#050b18"
 TOWN_BORDER = "#061022"
@@ -133,14 +134,19 @@ def _number(value) -> float:
     return math.nan
 
 
-def colour_table(cell_set: CellSet, level: str, values: np.ndarray, scale: Scale) -> np.ndarray:
-    """The lookup table for `display_codes`: region values (NaN = no data) -> ARGB per code."""
-    _, region_of = cell_set.index_at(level)
+def colour_table(cell_set: CellSet, level: str, values: np.ndarray | None, scale: Scale) -> np.ndarray:
+    """The lookup table for `display_codes`: region values (NaN = no data) -> ARGB per code; with
+    `values` None (no figure colours the map) every cell is plain land."""
     size = cell_set.size
-    cell_values = values[region_of[1:size + 1]]
-    known = np.isfinite(cell_values)
-    colours = np.full(size, hex_argb(NO_DATA), dtype=np.uint32)
-    colours[known] = ramp_argb(scale.fractions(cell_values[known]))
+    if values is None:
+        known = np.ones(size, dtype=bool)
+        colours = np.full(size, hex_argb(PLAIN), dtype=np.uint32)
+    else:
+        _, region_of = cell_set.index_at(level)
+        cell_values = values[region_of[1:size + 1]]
+        known = np.isfinite(cell_values)
+        colours = np.full(size, hex_argb(NO_DATA), dtype=np.uint32)
+        colours[known] = ramp_argb(scale.fractions(cell_values[known]))
     outline = hex_argb(COUNTY_OUTLINE)
     base = np.empty(cell_set.stride, dtype=np.uint32)
     base[0] = hex_argb(BACKGROUND)

@@ -12,7 +12,7 @@ from cockpit.charts.painting import painting
 from cockpit.core.mapcolour import Scale
 from cockpit.views.fonts import register_fonts
 from cockpit.views.map import NantongMap, overlays
-from kernel import geo
+from kernel import geo, levels
 
 NOTES = (geo.ATTRIBUTION, "数据：模拟")
 
@@ -86,3 +86,45 @@ def test_name_sprites_keep_the_last_view_only(qtbot) -> None:
     assert len(widget._name_sprites._last) == 2 * len(counties)  # each county's name and its value
     # and the names themselves were never drawn again
     assert len({image.cacheKey() for _, image in widget._names} & first) == len(counties)
+
+
+def argb_of(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format.Format_RGB32)
+    return np.frombuffer(image.constBits(), np.uint32, image.sizeInBytes() // 4).reshape(
+        image.height(), -1)[:, :image.width()] & 0xFFFFFF
+
+
+@pytest.mark.parametrize(("size", "scale"), [((1280, 720), 1.0), ((2900, 1100), 6.75), ((640, 360), 1.0)])
+def test_a_map_of_points_that_no_figure_colours_says_only_what_its_points_mean(qtbot, size, scale) -> None:
+    """Most panels' maps show points and colour nothing: no ramp from 0 to 1, no "no data" over the
+    whole city, no "—" under each county's name."""
+    from cockpit.core.mapcolour import NO_DATA, NO_DATA_HATCH, PLAIN, RAMP
+
+    widget = NantongMap()
+    widget.resize(*size)
+    widget.set_scale(scale)
+    qtbot.addWidget(widget)
+    towns = list(geo.towns())[:40]
+    widget.set_points("sites", [{"id": t.adcode, "lon": t.lon, "lat": t.lat, "level": "red"} for t in towns])
+    pixels = argb_of(widget.render_image())
+    colours = set(np.unique(pixels).tolist())
+    assert int(PLAIN[1:], 16) in colours  # the land
+    assert not {int(c[1:], 16) for c in (NO_DATA, NO_DATA_HATCH, RAMP[0], RAMP[-1])} & colours
+    assert len(widget._names) == len(geo.counties())  # the names alone
+    band = overlays.legend_band(QSize(*size), scale).toAlignedRect()
+    legend = pixels[band.top():band.bottom(), band.left():band.right()]
+    assert int(levels.of("blue").colour[1:], 16) in set(np.unique(legend).tolist())  # its dot, no point is blue
+    # Coloured later by a figure, the same map has its ramp again.
+    widget.set_choropleth({c.adcode: float(i) for i, c in enumerate(geo.counties())}, label="企业", unit="家")
+    colours = set(np.unique(argb_of(widget.render_image())).tolist())
+    assert int(PLAIN[1:], 16) not in colours and int(RAMP[-1][1:], 16) in colours
+    assert len(widget._names) == 2 * len(geo.counties())
+
+
+def test_the_tooltip_of_a_map_no_figure_colours_names_the_place_only(qtbot) -> None:
+    widget = NantongMap()
+    widget.resize(1280, 720)
+    qtbot.addWidget(widget)
+    widget.render_image()
+    point = widget.to_widget(*overlays.county_label_point("320612"))
+    assert widget.describe_at(point.x(), point.y()) == "通州区"

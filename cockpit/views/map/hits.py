@@ -24,5 +24,7 @@ def describe(cells: CellSet, code: int, level: str, values: dict, label: str, un
     place = names[county] if level == "county" else f"{names[county]} {names[town]}"
     if level == "grid":
         place += f" 网格 {region[-4:]}"
+    if not label:  # no figure colours the map: the place is all there is to say
+        return place
     shown = format_value(value if isinstance(value, int | float) else None, unit)
     return f"{place}\n{label}：{shown}"

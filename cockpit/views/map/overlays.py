@@ -101,9 +101,13 @@ def _paint_areas_swatch(painter: QPainter, swatch: QRectF, s: float) -> None:
 
 
 def paint_legend(painter: QPainter, size: QSize, s: float, *, label: str, unit: str, level: str, scale: Scale,
-                 has_gaps: bool, warning_areas: bool = False) -> None:
+                 has_gaps: bool, warning_areas: bool = False, coloured: bool = True) -> None:
     """The colour ramp with its ends, the no-data hatch and the point levels, in the legend's band;
-    with warning_areas, a line more (below, still in the band) for the warnings' striped areas."""
+    with warning_areas, a line more (below, still in the band) for the warnings' striped areas. A map
+    that no figure colours (`coloured` false: its points only) has only the point levels and areas."""
+    if not coloured:
+        _paint_points_legend(painter, size, s, warning_areas=warning_areas)
+        return
     if legend_in_column(size, s):
         _paint_column_legend(painter, size, s, label=label, unit=unit, level=level, scale=scale,
                              has_gaps=has_gaps, warning_areas=warning_areas)
@@ -135,7 +139,19 @@ def paint_legend(painter: QPainter, size: QSize, s: float, *, label: str, unit: 
     painter.drawText(QRectF(x + 42 * s, y - 1 * s, width, 20 * s), Qt.AlignmentFlag.AlignLeft,
                      "无数据（斜纹）" + ("：部分区域暂无数据" if has_gaps else ""))
     y += 26 * s - squeeze
-    painter.drawText(QRectF(x, y, width, 20 * s), Qt.AlignmentFlag.AlignLeft, "点位")
+    _paint_points_row(painter, x, y, s)
+    if warning_areas:
+        y += AREAS_ROW * s - squeeze
+        _paint_areas_swatch(painter, QRectF(x, y, 34 * s, 18 * s), s)
+        painter.setPen(QColor(palette.TEXT_DIM))
+        painter.drawText(QRectF(x + 42 * s, y - 1 * s, width, 20 * s), Qt.AlignmentFlag.AlignLeft,
+                         "预警区域（条纹，颜色为预警等级）")
+
+
+def _paint_points_row(painter: QPainter, x: float, y: float, s: float) -> None:
+    """The classic legend's line of point levels, in the painter's font."""
+    painter.setPen(QColor(palette.TEXT_DIM))
+    painter.drawText(QRectF(x, y, 300 * s, 20 * s), Qt.AlignmentFlag.AlignLeft, "点位")
     metrics = QFontMetricsF(painter.font())
     dot_x = x + metrics.horizontalAdvance("点位") + 10 * s
     for code in reversed(POINT_LEVELS):
@@ -146,12 +162,6 @@ def paint_legend(painter: QPainter, size: QSize, s: float, *, label: str, unit: 
         painter.setPen(QColor(palette.TEXT_DIM))
         painter.drawText(QPointF(dot_x + 15 * s, y + 15 * s), level_of.name)
         dot_x += 15 * s + metrics.horizontalAdvance(level_of.name) + 10 * s
-    if warning_areas:
-        y += AREAS_ROW * s - squeeze
-        _paint_areas_swatch(painter, QRectF(x, y, 34 * s, 18 * s), s)
-        painter.setPen(QColor(palette.TEXT_DIM))
-        painter.drawText(QRectF(x + 42 * s, y - 1 * s, width, 20 * s), Qt.AlignmentFlag.AlignLeft,
-                         "预警区域（条纹，颜色为预警等级）")
 
 
 def _paint_column_legend(painter: QPainter, size: QSize, s: float, *, label: str, unit: str, level: str,
@@ -193,9 +203,18 @@ def _paint_column_legend(painter: QPainter, size: QSize, s: float, *, label: str
         words("部分区域暂无数据", small, palette.TEXT_DIM, y)
         y += line
     y += 8 * c
-    words("点位", small, palette.TEXT_DIM, y)
-    y += line
+    _paint_column_points(painter, x, y, width, c, warning_areas=warning_areas)
+
+
+def _paint_column_points(painter: QPainter, x: float, y: float, width: float, c: float, *,
+                         warning_areas: bool) -> None:
+    """The column legend's last lines: the point levels two to a line, and the warnings' areas."""
+    line, small = 18 * c, palette.font(13 * c)
+    left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
     painter.setFont(small)
+    painter.setPen(QColor(palette.TEXT_DIM))
+    painter.drawText(QRectF(x, y, width, line), left, "点位")
+    y += line
     for index, code in enumerate(reversed(POINT_LEVELS)):
         column, row = index % 2, index // 2
         dot_x, dot_y = x + column * width / 2, y + row * line
@@ -209,7 +228,38 @@ def _paint_column_legend(painter: QPainter, size: QSize, s: float, *, label: str
     if warning_areas:
         y += 8 * c
         _paint_areas_swatch(painter, QRectF(x, y + 2 * c, 26 * c, line - 4 * c), c)
-        words("预警区域", small, palette.TEXT_DIM, y, indent=32 * c)
+        painter.setPen(QColor(palette.TEXT_DIM))
+        painter.drawText(QRectF(x + 32 * c, y, width - 32 * c, line), left, "预警区域")
+
+
+POINTS_COLUMN_HEIGHT = 92  # at scale 1: its padding, "点位" and three lines of levels
+
+
+def _paint_points_legend(painter: QPainter, size: QSize, s: float, *, warning_areas: bool) -> None:
+    """The legend of a map of points only, at the foot of the legend's band: what each point's colour
+    says (and the warnings' areas), no ramp and no "no data" (nothing is coloured by a figure)."""
+    painter.fillRect(legend_band(size, s), QColor(BACKGROUND))
+    if legend_in_column(size, s):
+        c = column_scale(size, s)
+        height = POINTS_COLUMN_HEIGHT + (26 if warning_areas else 0)
+        box = QRectF(COLUMN_MARGIN * c, size.height() - (height + COLUMN_MARGIN) * c, COLUMN_WIDTH * c,
+                     height * c)
+        _paint_box(painter, box, c)
+        _paint_column_points(painter, box.left() + 10 * c, box.top() + 10 * c, (COLUMN_WIDTH - 20) * c, c,
+                             warning_areas=warning_areas)
+        return
+    height = 40 + (AREAS_ROW if warning_areas else 0)
+    box = QRectF(20 * s, size.height() - (40 + height) * s, 324 * s, height * s)
+    _paint_box(painter, box, s)
+    painter.setFont(palette.font(13 * s))
+    x, y = box.left() + 12 * s, box.top() + 10 * s
+    _paint_points_row(painter, x, y, s)
+    if warning_areas:
+        y += AREAS_ROW * s
+        _paint_areas_swatch(painter, QRectF(x, y, 34 * s, 18 * s), s)
+        painter.setPen(QColor(palette.TEXT_DIM))
+        painter.drawText(QRectF(x + 42 * s, y - 1 * s, 300 * s, 20 * s), Qt.AlignmentFlag.AlignLeft,
+                         "预警区域（条纹，颜色为预警等级）")
 
 
 CREDITS_FLAGS = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom
@@ -257,13 +307,13 @@ class OverlaySprites:
         self._credits: OrderedDict[tuple, tuple[QPoint, QImage]] = OrderedDict()
 
     def legend(self, size: QSize, s: float, *, label: str, unit: str, level: str, scale: Scale, has_gaps: bool,
-               warning_areas: bool = False) -> tuple[QPoint, QImage]:
+               warning_areas: bool = False, coloured: bool = True) -> tuple[QPoint, QImage]:
         # What the legend shows: the scale only through its ends' words.
         key = (size.width(), size.height(), s, label, unit, level, format_value(scale.low, unit),
-               format_value(scale.high, unit), has_gaps, warning_areas)
+               format_value(scale.high, unit), has_gaps, warning_areas, coloured)
         return self._kept(self._legends, key, legend_band(size, s), lambda painter: paint_legend(
             painter, size, s, label=label, unit=unit, level=level, scale=scale, has_gaps=has_gaps,
-            warning_areas=warning_areas))
+            warning_areas=warning_areas, coloured=coloured))
 
     def credits(self, size: QSize, s: float, notes: tuple[str, ...]) -> tuple[QPoint, QImage]:
         key = (size.width(), size.height(), s, notes)

@@ -53,6 +53,7 @@ class NantongMap(QWidget):
         self._drill: str | None = None
         self._values: dict[str, float | None] = {}
         self._level, self._label, self._unit = "county", "", ""
+        self._coloured = False  # a figure colours the regions (set_choropleth), or the map shows points only
         self._layers: dict[str, Points] = {}
         self._pulse: tuple[float, float, str, str | None] | None = None  # lon, lat, level, adcode
         self._outline: tuple[tuple, object] | None = None  # ((adcode, projection), path) of the pulse's area
@@ -87,6 +88,7 @@ class NantongMap(QWidget):
         if level not in LEVELS:
             raise ValueError(f"a choropleth level is one of {', '.join(LEVELS)}, not {level!r}")
         self._values, self._label, self._unit, self._level = dict(values), label, unit, level
+        self._coloured = True
         self._restyle()
 
     @property
@@ -319,8 +321,8 @@ class NantongMap(QWidget):
         if self._frames.painted_look(frame.key) != self._look:
             codes, values = self._choropleth_values(frame.cells)
             scale = Scale.of(values)
-            paint_codes(colour_table(frame.cells, self._level, values, scale), frame.codes, frame.pixels,
-                        frame.scratch, frame.blocks)
+            paint_codes(colour_table(frame.cells, self._level, values if self._coloured else None, scale),
+                        frame.codes, frame.pixels, frame.scratch, frame.blocks)
             self._areas_painted = {k for k in self._areas_painted if self._frames.painted_look(k) is not None}
             if frame.key in self._areas_painted:  # the last look's areas beyond the cells: the ground again
                 fill_ground(frame)
@@ -332,10 +334,11 @@ class NantongMap(QWidget):
                 painter.drawImage(*self._overlay_sprites.credits(frame.size, s, self.notes))
                 painter.drawImage(*self._overlay_sprites.legend(
                     frame.size, s, label=self._label, unit=self._unit, level=self._level, scale=scale,
-                    has_gaps=bool(np.isnan(values).any()), warning_areas=bool(self._drawn and self._drawn[1])))
+                    has_gaps=bool(np.isnan(values).any()), warning_areas=bool(self._drawn and self._drawn[1]),
+                    coloured=self._coloured))
             self._frames.mark_painted(frame.key, self._look)
         if self._names_for != (frame.key, self._look):
-            codes, values = self._choropleth_values(frame.cells)
+            codes, values = self._choropleth_values(frame.cells) if self._coloured else ((), np.empty(0))
             self._names = self._name_sprites.for_view(frame, s, drilled=self._drill, level=self._level,
                                                       unit=self._unit, codes=codes, values=values)
             self._names_for = (frame.key, self._look)
