@@ -22,7 +22,7 @@ from cockpit.views.panel_view import PanelView
 from cockpit.views.situation_view import SituationView
 from cockpit.views.theme import scale_layouts, stylesheet
 from cockpit.views.wall.strip import WarningStrip
-from cockpit.views.widgets import SteadyLabel, fixed_by_the_grid, loosen
+from cockpit.views.widgets import LinesLabel, SteadyLabel, fixed_by_the_grid
 from kernel.clock import CITY_TZ
 
 HEADLINE_TILE_HEIGHT = 64  # a headline figure's least height, at scale 1: its label at the hall's body size
@@ -88,9 +88,9 @@ class WallSurface(QWidget):
         self.strips: list[WarningStrip] = []
         self.map_alone: list[SituationView] = []
 
-        self.title = QLabel(f"{manifest.name} · {screen.id}", self)
+        self.title = LinesLabel(self)  # a long name is cut with "…", never mid-glyph
         self.title.setObjectName("wallScreenTitle")
-        loosen(self.title)
+        self.title.set_lines(f"{manifest.name} · {screen.id}")
         self.showing = SteadyLabel(self)
         self.showing.setObjectName("wallShowing")
         self.state = SteadyLabel(self)
