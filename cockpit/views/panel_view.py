@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -97,13 +97,17 @@ class PanelView(QFrame):
         self.state_message.setWordWrap(True)
 
         self.chart_area = QWidget(self)
-        grid = QGridLayout(self.chart_area)
+        self.chart_area.installEventFilter(self)  # its height decides which charts a hall can read
+        self._legible_chart_height = 0
+        self._grid = grid = QGridLayout(self.chart_area)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(8)
+        self._stretches = []
         for index, (_block, chart) in enumerate(self.charts):
             first_is_kpi = index == 0 and chart.kind == "kpi"
             grid.addWidget(chart, index, 0)
-            grid.setRowStretch(index, 2 if first_is_kpi else 4)
+            self._stretches.append(2 if first_is_kpi else 4)
+            grid.setRowStretch(index, self._stretches[-1])
         body = QHBoxLayout()
         body.addWidget(self.chart_area, 5)
         body.addWidget(self.state_message, 5)
@@ -149,6 +153,32 @@ class PanelView(QFrame):
     def set_scale(self, scale: float) -> None:
         for _block, chart in self.charts:
             chart.set_scale(scale)
+
+    def set_legible_chart_height(self, height: int) -> None:
+        """On a wall: a chart shorter than `height` pixels is not read across the hall, so the panel
+        shows the charts that fit at that height, in their order, and leaves the rest out (show less,
+        never smaller). The first chart always stays; 0 (a desk) shows every chart."""
+        self._legible_chart_height = height
+        self._show_the_charts_that_fit()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.chart_area and event.type() == QEvent.Type.Resize:
+            self._show_the_charts_that_fit()
+        return False
+
+    def _show_the_charts_that_fit(self) -> None:
+        room, spacing = self.chart_area.height(), self._grid.spacing()
+        used, fits = 0, True
+        for index, (_block, chart) in enumerate(self.charts):
+            need = chart.minimumHeight() if chart.kind == "kpi" else self._legible_chart_height
+            fits = index == 0 or (fits and used + need <= room)
+            used += need + spacing
+            if chart.isHidden() == fits:
+                chart.setVisible(fits)
+            # On a wall the rows share the height in proportion to what each needs, so each gets it.
+            stretch = (max(1, need) if self._legible_chart_height else self._stretches[index]) if fits else 0
+            if self._grid.rowStretch(index) != stretch:
+                self._grid.setRowStretch(index, stretch)
 
     # -- internals --------------------------------------------------------
     def _show_payload(self, payload: dict) -> None:

@@ -27,6 +27,7 @@ from kernel.clock import CITY_TZ
 
 HEADLINE_TILE_HEIGHT = 64  # a headline figure's least height, at scale 1: its label at the hall's body size
 PANEL_TILE_HEIGHT = 44  # a panel's KPI tile's least height, at scale 1
+LEGIBLE_CHART_HEIGHT = 120  # a chart's least height, at scale 1: a ranking's five rows or a gauge at body size
 
 
 class Veil(QWidget):
@@ -267,13 +268,15 @@ def _headline_beside_the_map(situation: SituationView) -> None:
 
 def _sized_for_the_hall(view: PanelView, scale: float) -> None:
     """A panel's map layer follows its size on a desk; on a wall it is sized for the hall. Its KPI
-    tiles keep a row the hall reads, showing the figures that fit rather than all of them unread."""
+    tiles keep a row the hall reads, showing the figures that fit rather than all of them unread, and
+    it shows the charts that fit at a height the hall reads."""
     if view.map_widget is not None:
         view.map_widget.set_scale(scale)
     for _block, chart in view.charts:
         if isinstance(chart, KpiTiles):
             chart.min_tile_height = PANEL_TILE_HEIGHT
             chart.setMinimumHeight(round(PANEL_TILE_HEIGHT * scale))
+    view.set_legible_chart_height(round(LEGIBLE_CHART_HEIGHT * scale))
 
 
 def _wall_style(scale: float) -> str:
