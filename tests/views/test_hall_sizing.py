@@ -7,7 +7,7 @@ import itertools
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QRect, QRectF, QSize
+from PySide6.QtCore import QRect, QRectF, QSize, QSizeF
 
 from cockpit.charts.kpi import KpiTiles
 from cockpit.core.mapraster import cell_set
@@ -70,7 +70,9 @@ def test_a_wall_map_draws_its_names_at_body_size_right_of_the_column(qtbot) -> N
     widget.set_choropleth({code: 100.0 + i for i, code in enumerate(counties)}, label="今日热线受理", unit="件",
                           level="county")
     image = widget.render_image()
-    assert len(widget._names) == 2 * len(counties)  # a sprite for each name and for each value
+    # At the hall's body size the names and their values would run into each other on this map:
+    # the names stay, the values are left to the legend and the panels.
+    assert len(widget._names) == len(counties)
     body = 14 * 6.75
     right = overlays.column_right(QSize(2900, 1100), 6.75)
     for at, sprite in widget._names:
@@ -130,3 +132,60 @@ def test_a_floor_set_after_a_layout_is_laid_out_again(qtbot) -> None:
     assert len(tiles._layout(rect, tiles._texts(tiles.model))[0]) == 6
     tiles.min_tile_height = 100  # the same size and scale: the kept layout must not answer
     assert len(tiles._layout(rect, tiles._texts(tiles.model))[0]) == 2  # (300 + 6) // (100 + 6)
+
+
+@pytest.mark.parametrize("mode", ["domain", "full"])
+@pytest.mark.parametrize("height", [300, 500, 800, 1200, 2000])
+def test_a_wall_panel_shows_the_charts_that_fit_at_a_legible_height_in_their_order(qtbot, mode, height) -> None:
+    from cockpit.charts import CHART_KINDS
+    from cockpit.core.catalogue import load_catalogue
+    from cockpit.views.panel_view import PanelView
+    from cockpit.views.wall.surface import LEGIBLE_CHART_HEIGHT, _sized_for_the_hall
+
+    spec = next(p for p in load_catalogue(chart_kinds=CHART_KINDS).panels if len(p.charts) >= 4)
+    view = PanelView(spec, mode, map_widget=NantongMap() if mode == "full" else None)
+    qtbot.addWidget(view)
+    view.chart_area.show()  # as with a payload
+    view.resize(1600, height)
+    view.show()
+    _sized_for_the_hall(view, 2.0)
+    legible, spacing = LEGIBLE_CHART_HEIGHT * 2, view._grid.spacing()
+    needs = [chart.minimumHeight() if chart.kind == "kpi" else legible for _block, chart in view.charts]
+    qtbot.wait(50)  # the layout after the rows' new stretches
+    room = view.chart_area.height()
+    shown = [not chart.isHidden() for _block, chart in view.charts]
+    count = shown.count(True)
+    assert shown == [True] * count + [False] * (len(shown) - count)  # the first ones, in their order
+    assert count == 1 or sum(needs[:count]) + (count - 1) * spacing <= room  # those shown fit
+    assert count == len(needs) or sum(needs[:count + 1]) + count * spacing > room  # and one more would not
+    if count > 1:
+        for (_block, chart), need in zip(view.charts[:count], needs, strict=False):
+            assert chart.height() >= need - 2  # each at its legible height at least
+    view.set_legible_chart_height(0)  # a desk: every chart
+    assert all(not chart.isHidden() for _block, chart in view.charts)
+
+
+@pytest.mark.parametrize(("width", "height", "s"), [(1280, 720, 1.0), (1920, 1080, 1.0), (1400, 1000, 2.6),
+                                                    (2900, 1100, 6.75), (3840, 2160, 2.6), (900, 700, 2.0),
+                                                    (3840, 1900, 1.35)])
+def test_county_labels_with_values_never_run_into_each_other(qtbot, width, height, s) -> None:
+    register_fonts()
+    widget = NantongMap()
+    widget.resize(width, height)
+    widget.set_scale(s)
+    qtbot.addWidget(widget)
+    counties = [c.adcode for c in geo.counties()]
+    widget.set_choropleth({code: 1000.0 + 237 * i for i, code in enumerate(counties)}, label="地区生产总值",
+                          unit="亿元", level="county")
+    widget.render_image()
+    sprites = widget._names
+    assert len(sprites) in (len(counties), 2 * len(counties))
+    assert all(sprite.height() >= 14 * s for _, sprite in sprites)  # never below body size
+    if len(sprites) == len(counties):
+        return  # the names alone: at body size they may touch, they are never dropped
+    boxes = []
+    for (name_at, name), (value_at, value) in zip(sprites[::2], sprites[1::2], strict=True):
+        inset = 0.1 * name.height()  # the halo's padding
+        box = QRectF(name_at, QSizeF(name.size())) | QRectF(value_at, QSizeF(value.size()))
+        boxes.append(box.adjusted(inset, inset, -inset, -inset))
+    assert not any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])

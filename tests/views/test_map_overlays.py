@@ -118,7 +118,7 @@ def test_a_map_of_points_that_no_figure_colours_says_only_what_its_points_mean(q
     widget.set_choropleth({c.adcode: float(i) for i, c in enumerate(geo.counties())}, label="企业", unit="家")
     colours = set(np.unique(argb_of(widget.render_image())).tolist())
     assert int(PLAIN[1:], 16) not in colours and int(RAMP[-1][1:], 16) in colours
-    assert len(widget._names) == 2 * len(geo.counties())
+    assert len(widget._names) == (2 if scale == 1.0 else 1) * len(geo.counties())  # values where they fit
 
 
 def test_the_tooltip_of_a_map_no_figure_colours_names_the_place_only(qtbot) -> None:
@@ -128,3 +128,23 @@ def test_the_tooltip_of_a_map_no_figure_colours_names_the_place_only(qtbot) -> N
     widget.render_image()
     point = widget.to_widget(*overlays.county_label_point("320612"))
     assert widget.describe_at(point.x(), point.y()) == "通州区"
+
+
+@pytest.mark.parametrize(("unit", "low", "high"), [("亿元", 1371.0, 2486.0), ("件", 9.0, 40.0), ("%", 0.9, 0.99),
+                                                   ("万人", 12.5, 1234.5)])
+@pytest.mark.parametrize("width", [60.0, 120.0, 600.0])
+def test_the_ramps_ends_stand_apart_on_their_line(qtbot, unit, low, high, width) -> None:
+    """Where both ends with their unit would run into each other, they drop the unit the title names."""
+    from PySide6.QtGui import QFontMetricsF
+
+    from cockpit.charts import palette
+    from cockpit.core.formats import format_value
+
+    register_fonts()
+    metrics = QFontMetricsF(palette.font(13 * 2))
+    left, right = overlays.ramp_ends(Scale(low, high), unit, metrics, width)
+    full = (format_value(low, unit), format_value(high, unit))
+    if metrics.horizontalAdvance(f"{full[0]}  {full[1]}") <= width or unit == "%":
+        assert (left, right) == full
+    else:
+        assert (left + unit, right + unit) == full

@@ -131,8 +131,9 @@ def paint_legend(painter: QPainter, size: QSize, s: float, *, label: str, unit: 
     painter.setPen(QColor(palette.TEXT_DIM))
     painter.setFont(palette.font(13 * s))
     y += bar + 2 * s
-    painter.drawText(QRectF(x, y, width, 20 * s), Qt.AlignmentFlag.AlignLeft, format_value(scale.low, unit))
-    painter.drawText(QRectF(x, y, width, 20 * s), Qt.AlignmentFlag.AlignRight, format_value(scale.high, unit))
+    low, high = ramp_ends(scale, unit, QFontMetricsF(painter.font()), width)
+    painter.drawText(QRectF(x, y, width, 20 * s), Qt.AlignmentFlag.AlignLeft, low)
+    painter.drawText(QRectF(x, y, width, 20 * s), Qt.AlignmentFlag.AlignRight, high)
     y += 28 * s - squeeze
     _paint_no_data_swatch(painter, QRectF(x, y, 34 * s, 18 * s))
     painter.setPen(QColor(palette.TEXT_DIM))
@@ -146,6 +147,15 @@ def paint_legend(painter: QPainter, size: QSize, s: float, *, label: str, unit: 
         painter.setPen(QColor(palette.TEXT_DIM))
         painter.drawText(QRectF(x + 42 * s, y - 1 * s, width, 20 * s), Qt.AlignmentFlag.AlignLeft,
                          "预警区域（条纹，颜色为预警等级）")
+
+
+def ramp_ends(scale: Scale, unit: str, metrics: QFontMetricsF, width: float) -> tuple[str, str]:
+    """The words under the ramp's ends; without their unit where both would not fit apart on the
+    line (the legend's title names the unit)."""
+    low, high = format_value(scale.low, unit), format_value(scale.high, unit)
+    if unit and unit != "%" and metrics.horizontalAdvance(f"{low}  {high}") > width:
+        low, high = low.removesuffix(unit), high.removesuffix(unit)
+    return low, high
 
 
 def _paint_points_row(painter: QPainter, x: float, y: float, s: float) -> None:
@@ -192,9 +202,9 @@ def _paint_column_legend(painter: QPainter, size: QSize, s: float, *, label: str
     y += line + 6 * c
     _paint_ramp(painter, QRectF(x, y, width, 16 * c))
     y += 16 * c
-    words(format_value(scale.low, unit), small, palette.TEXT_DIM, y)
-    words(format_value(scale.high, unit), small, palette.TEXT_DIM, y,
-          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    low, high = ramp_ends(scale, unit, QFontMetricsF(small), width)
+    words(low, small, palette.TEXT_DIM, y)
+    words(high, small, palette.TEXT_DIM, y, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     y += line + 8 * c
     _paint_no_data_swatch(painter, QRectF(x, y + 2 * c, 26 * c, line - 4 * c))
     words("无数据", small, palette.TEXT_DIM, y, indent=32 * c)
@@ -358,6 +368,7 @@ class NameSprites:
     def __init__(self) -> None:
         self._last: dict[tuple, QImage] = {}
         self._used: dict[tuple, QImage] = {}
+        self._fitted: tuple[tuple, tuple[QFont, QFont, bool]] | None = None  # the labels' fonts for a view
 
     def for_view(self, frame: Frame, s: float, *, drilled: str | None, level: str, unit: str,
                  codes: tuple[str, ...], values: np.ndarray) -> list[tuple[QPointF, QImage]]:
@@ -370,31 +381,50 @@ class NameSprites:
                  codes: tuple[str, ...], values: np.ndarray) -> list[tuple[QPointF, QImage]]:
         by_code = dict(zip(codes, values, strict=True))
         sprites = []
-        n = name_scale(frame.size, s)
+        show_values = level == ("county" if drilled is None else "town")
         if drilled is None:
             places = [(c.adcode, c.name, county_label_point(c.adcode)) for c in geo.counties()]
-            name_font, value_font = palette.font(30 * n, bold=True), palette.font(max(14 * s, 22 * n), bold=True)
         else:
             places = [(t.adcode, t.name, (t.lon, t.lat)) for t in geo.towns() if t.county_adcode == drilled]
-            name_font, value_font = palette.font(15 * s, bold=True), palette.font(14 * s, bold=True)
-            title = self.sprite(f"{geo.county_by_adcode()[drilled].name} · 镇街", palette.font(34 * n, bold=True),
-                                palette.TEXT)
+            title = self.sprite(f"{geo.county_by_adcode()[drilled].name} · 镇街",
+                                palette.font(34 * name_scale(frame.size, s), bold=True), palette.TEXT)
             sprites.append((QPointF(20 * s, 16 * s), title))
-        show_values = level == ("county" if drilled is None else "town")
+        texts = [(code, name, format_value(None if math.isnan(by_code[code]) else float(by_code[code]), unit)
+                  if show_values and code in by_code else None) for code, name, _ in places]
+        points = [tuple(float(v) for v in frame.projection.to_pixels(lon, lat)) for _, _, (lon, lat) in places]
+        key = (frame.key, s, drilled, tuple((name, len(value or "")) for _, name, value in texts))
+        if self._fitted is None or self._fitted[0] != key:
+            self._fitted = (key, self._fit(s, frame.size, drilled, texts, points))
+        name_font, value_font, with_values = self._fitted[1]
         halo = halo_of(name_font)
-        for code, name, (lon, lat) in places:
+        for (_code, name, value), (x, y) in zip(texts, points, strict=True):
             lines = [(name, name_font, palette.TEXT)]
-            if show_values and code in by_code:
-                value = by_code[code]
-                lines.append((format_value(None if math.isnan(value) else float(value), unit), value_font,
-                              VALUE_TEXT))
-            x, y = (float(v) for v in frame.projection.to_pixels(lon, lat))
+            if value is not None and with_values:
+                lines.append((value, value_font, VALUE_TEXT))
             top = y - sum(QFontMetricsF(f).height() for _, f, _ in lines) / 2 - math.ceil(halo) - 1
             for text, f, colour in lines:  # centred on the place, one under the other
                 image = self.sprite(text, f, colour, halo=halo)
                 sprites.append((QPointF(x - image.width() / 2, top), image))
                 top += QFontMetricsF(f).height()
         return sprites
+
+    @staticmethod
+    def _fit(s: float, size: QSize, drilled: str | None, texts: list, points: list) -> tuple[QFont, QFont, bool]:
+        """The county labels' fonts: as large as name_scale allows where they stand clear of each
+        other, closing up to body size where they would run into each other; if they still do, the
+        values are left out (the legend and the panels hold them). A county's towns keep body size."""
+        if drilled is not None:
+            return palette.font(15 * s, bold=True), palette.font(14 * s, bold=True), True
+        body = 14 / 30 * s
+        n = name_scale(size, s)
+        while True:
+            fonts = palette.font(30 * n, bold=True), palette.font(max(14 * s, 22 * n), bold=True)
+            for with_values in (True, False) if n <= body else (True,):
+                if not _overlapping(_label_boxes(texts, points, *fonts, with_values)):
+                    return (*fonts, with_values)
+            if n <= body:
+                return (*fonts, False)
+            n = max(body, n * 0.9)
 
     def sprite(self, text: str, f: QFont, colour: str, *, halo: float | None = None) -> QImage:
         halo = halo_of(f) if halo is None else halo
@@ -406,6 +436,22 @@ class NameSprites:
             image = text_sprite(text, f, colour, halo)
         self._used[key] = image
         return image
+
+
+def _label_boxes(texts: list, points: list, name_font: QFont, value_font: QFont, with_values: bool) -> list[QRectF]:
+    """Each label's ink box, its lines centred on its place."""
+    name_metrics, value_metrics = QFontMetricsF(name_font), QFontMetricsF(value_font)
+    boxes = []
+    for (_code, name, value), (x, y) in zip(texts, points, strict=True):
+        width, height = name_metrics.horizontalAdvance(name), name_metrics.height()
+        if value is not None and with_values:
+            width, height = max(width, value_metrics.horizontalAdvance(value)), height + value_metrics.height()
+        boxes.append(QRectF(x - width / 2, y - height / 2, width, height))
+    return boxes
+
+
+def _overlapping(boxes: list[QRectF]) -> bool:
+    return any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
 
 
 def halo_of(f: QFont) -> float:
