@@ -29,24 +29,36 @@ GLYPH_BUDGET_BYTES = 32 << 20  # a wall's headline figures at a few sizes and co
 _STAMPABLE = re.compile("[\u0020-\u02ff\u2000-\u206f\u2100-\u214f\u3000-\u9fff\uff00-\uffef]*")
 
 
-def draw_text(painter: QPainter, x: float, y: float, text: str, font: QFont, colour: QColor) -> None:
-    """`text` in `font` and `colour` with its baseline starting at (x, y), as QPainter.drawText draws it.
+HALO_OFFSETS = ((-1, -1), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1))
 
-    Above LARGE_TEXT_PX each glyph is drawn once into a kept image and then stamped: a wall's figures
-    change with every poll, and filling a 200 px numeral's outlines costs about a millisecond. Only where
-    the painter merely translates: a stamp is never scaled."""
+
+def draw_text(painter: QPainter, x: float, y: float, text: str, font: QFont, colour: QColor,
+              halo: tuple[QColor, float] | None = None) -> None:
+    """`text` in `font` and `colour` with its baseline starting at (x, y), as QPainter.drawText draws it;
+    with `halo` (a colour and a width), over the text drawn in that colour at eight offsets that far,
+    which keeps it readable over any ground.
+
+    Above LARGE_TEXT_PX each glyph (and its halo) is drawn once into a kept image and then stamped: a
+    wall's figures change with every poll, and filling a 200 px numeral's outlines costs about a
+    millisecond. Only where the painter merely translates: a stamp is never scaled."""
     dpr = painter.device().devicePixelRatioF()
     if (font.pixelSize() * dpr <= LARGE_TEXT_PX or painter.transform().type().value > QTransform.TxTranslate.value
             or not _STAMPABLE.fullmatch(text)):
         painter.setFont(font)
+        if halo is not None:  # small glyphs come from Qt's cache: drawing them eight times is cheap
+            painter.setPen(halo[0])
+            for dx, dy in HALO_OFFSETS:
+                painter.drawText(QPointF(x + dx * halo[1], y + dy * halo[1]), text)
         painter.setPen(colour)
         painter.drawText(QPointF(x, y), text)
         return
-    for char in text:
-        image, offset, advance = _GLYPHS.get(char, font, colour, dpr)
-        if image is not None:
-            painter.drawImage(QPoint(round(x) + offset.x(), round(y) + offset.y()), image)
-        x += advance
+    for layer in ((halo, None) if halo is not None else (None,)):  # every halo under every glyph
+        left = x
+        for char in text:
+            image, offset, advance = _GLYPHS.get(char, font, colour, dpr, layer)
+            if image is not None:
+                painter.drawImage(QPoint(round(left) + offset.x(), round(y) + offset.y()), image)
+            left += advance
 
 
 class _GlyphImages:
@@ -57,13 +69,16 @@ class _GlyphImages:
         self.bytes = 0
         self._kept: OrderedDict[tuple, tuple[QImage | None, QPoint, float]] = OrderedDict()
 
-    def get(self, char: str, font: QFont, colour: QColor, dpr: float) -> tuple[QImage | None, QPoint, float]:
-        key = (char, font.key(), colour.rgba(), dpr)
+    def get(self, char: str, font: QFont, colour: QColor, dpr: float,
+            halo: tuple[QColor, float] | None = None) -> tuple[QImage | None, QPoint, float]:
+        """The glyph in `colour`, or with `halo` the glyph's halo alone."""
+        key = (char, font.key(), colour.rgba(), dpr) if halo is None else \
+            (char, font.key(), halo[0].rgba(), dpr, round(halo[1], 2))
         kept = self._kept.get(key)
         if kept is not None:
             self._kept.move_to_end(key)
             return kept
-        kept = self._kept[key] = _glyph(char, font, colour, dpr)
+        kept = self._kept[key] = _glyph(char, font, colour, dpr) if halo is None else _halo(char, font, dpr, *halo)
         self.bytes += kept[0].sizeInBytes() if kept[0] is not None else 0
         while self.bytes > self.budget and len(self._kept) > 1:
             dropped = self._kept.popitem(last=False)[1][0]
@@ -90,6 +105,25 @@ def _glyph(char: str, font: QFont, colour: QColor, dpr: float) -> tuple[QImage |
         painter.setPen(colour)
         painter.drawText(QPointF(-offset.x(), -offset.y()), char)
     return image, offset, advance
+
+
+def _halo(char: str, font: QFont, dpr: float, colour: QColor, width: float) -> tuple[QImage | None, QPoint, float]:
+    """The glyph drawn in the halo's colour at the eight offsets (once: the stamps reuse it)."""
+    glyph, offset, advance = _glyph(char, font, colour, dpr)
+    if glyph is None:
+        return None, offset, advance
+    reach = math.ceil(width)
+    image = QImage(glyph.width() + math.ceil(2 * reach * dpr), glyph.height() + math.ceil(2 * reach * dpr),
+                   QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(dpr)
+    image.fill(Qt.GlobalColor.transparent)
+    with painting(image) as painter:
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        painter.setFont(font)
+        painter.setPen(colour)
+        for dx, dy in HALO_OFFSETS:
+            painter.drawText(QPointF(reach - offset.x() + dx * width, reach - offset.y() + dy * width), char)
+    return image, offset - QPoint(reach, reach), advance
 
 
 _GLYPHS = _GlyphImages(GLYPH_BUDGET_BYTES)

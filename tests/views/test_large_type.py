@@ -93,3 +93,24 @@ def test_the_glyph_images_stay_within_their_budget(qapp, monkeypatch) -> None:
             draw_text(painter, 10, 400, "0123456789", palette.font(px, bold=True), QColor("white"))
             assert glyphs.bytes <= glyphs.budget
     assert glyphs.bytes > 0 and len(glyphs._kept) < 33 * 10
+
+
+@pytest.mark.parametrize("px", [65, 120, 240])
+def test_a_halo_stamped_from_glyph_images_is_the_halo_qt_draws(qapp, monkeypatch, px: int) -> None:
+    register_fonts()
+
+    def haloed(large_px: int) -> np.ndarray:
+        monkeypatch.setattr(text_painting, "LARGE_TEXT_PX", large_px)
+        image = QImage(px * 8, px * 2, QImage.Format.Format_RGB32)
+        image.fill(QColor("#f0543c"))  # a hot cell
+        with painting(image) as painter:
+            painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+            draw_text(painter, px * 0.2, px * 1.3, "崇川区 2,486亿元", palette.font(px, bold=True),
+                      QColor("#ffe08a"), halo=(QColor("#050b18"), px / 12))
+        return np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes()).reshape(image.height(), -1, 4).copy()
+
+    stamped, drawn_by_qt = haloed(64), haloed(10_000)
+    dark = (drawn_by_qt[..., :3].max(axis=2) < 40).sum()
+    assert dark > px * px // 4  # the halo is there
+    assert abs(int((stamped[..., :3].max(axis=2) < 40).sum()) - int(dark)) <= 0.05 * dark
+    assert within_a_pixel(stamped, drawn_by_qt) < 0.002

@@ -460,44 +460,19 @@ def halo_of(f: QFont) -> float:
 
 def text_sprite(text: str, f: QFont, colour: str, halo: float) -> QImage:
     """A line of text with a dark halo (readable over any cell colour) on a transparent image, the text
-    `halo` + 1 px from its edges.
-
-    The text is drawn once, as a mask; the halo is that mask in the shadow's colour stamped at eight
-    offsets. (Drawing the text eight times was cheap only below 64 px: larger glyphs are not in Qt's
-    cache, and every drawText filled their outlines again, 5 ms a county name on a wall.)"""
+    `halo` + 1 px from its edges."""
     m = QFontMetricsF(f)
     pad = math.ceil(halo) + 1
-    glyphs = _text_mask(text, f, QPointF(pad, pad + m.ascent()),
-                        QSize(math.ceil(m.horizontalAdvance(text)) + 2 * pad, math.ceil(m.height()) + 2 * pad))
-    image = QImage(glyphs.size(), QImage.Format.Format_ARGB32_Premultiplied)
+    image = QImage(math.ceil(m.horizontalAdvance(text)) + 2 * pad, math.ceil(m.height()) + 2 * pad,
+                   QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(Qt.GlobalColor.transparent)
-    shadow = _tinted(glyphs, palette.BACKGROUND)
     with painting(image) as painter:
-        for dx, dy in ((-1, -1), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1)):
-            painter.drawImage(QPoint(round(dx * halo), round(dy * halo)), shadow)
-        painter.drawImage(0, 0, _tinted(glyphs, colour))
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        draw_text(painter, pad, pad + m.ascent(), text, f, QColor(colour), halo=(SHADOW, halo))
     return image
 
 
-def _text_mask(text: str, f: QFont, at: QPointF, size: QSize) -> QImage:
-    mask = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
-    mask.fill(Qt.GlobalColor.transparent)
-    with painting(mask) as painter:
-        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        draw_text(painter, at.x(), at.y(), text, f, WHITE)
-    return mask
-
-
-WHITE = QColor("white")
-
-
-def _tinted(mask: QImage, colour: str) -> QImage:
-    """The mask's coverage in one colour."""
-    tinted = mask.copy()
-    with painting(tinted) as painter:
-        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
-        painter.fillRect(tinted.rect(), QColor(colour))
-    return tinted
+SHADOW = QColor(palette.BACKGROUND)
 
 
 @cache
