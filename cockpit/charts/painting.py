@@ -78,7 +78,8 @@ class _GlyphImages:
         if kept is not None:
             self._kept.move_to_end(key)
             return kept
-        kept = self._kept[key] = _glyph(char, font, colour, dpr) if halo is None else _halo(char, font, dpr, *halo)
+        kept = self._kept[key] = _glyph(char, font, colour, dpr) if halo is None else \
+            _glyph(char, font, halo[0], dpr, halo=halo[1])
         self.bytes += kept[0].sizeInBytes() if kept[0] is not None else 0
         while self.bytes > self.budget and len(self._kept) > 1:
             dropped = self._kept.popitem(last=False)[1][0]
@@ -86,34 +87,20 @@ class _GlyphImages:
         return kept
 
 
-def _glyph(char: str, font: QFont, colour: QColor, dpr: float) -> tuple[QImage | None, QPoint, float]:
+def _glyph(char: str, font: QFont, colour: QColor, dpr: float,
+           halo: float = 0.0) -> tuple[QImage | None, QPoint, float]:
     """The glyph's image (at the device's pixel ratio), where its top left goes from the pen's position,
-    and the pen's advance."""
+    and the pen's advance; with `halo`, the glyph drawn at the eight offsets that far instead (once:
+    the stamps reuse it)."""
     metrics = QFontMetricsF(font)
     advance = metrics.horizontalAdvance(char)
     ink = metrics.boundingRect(char)
     if ink.isEmpty():  # a space
         return None, QPoint(), advance
-    offset = QPoint(math.floor(ink.left()) - 2, math.floor(ink.top()) - 2)
-    image = QImage(math.ceil((math.ceil(ink.right()) - offset.x() + 2) * dpr),
-                   math.ceil((math.ceil(ink.bottom()) - offset.y() + 2) * dpr), QImage.Format.Format_ARGB32_Premultiplied)
-    image.setDevicePixelRatio(dpr)
-    image.fill(Qt.GlobalColor.transparent)
-    with painting(image) as painter:
-        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        painter.setFont(font)
-        painter.setPen(colour)
-        painter.drawText(QPointF(-offset.x(), -offset.y()), char)
-    return image, offset, advance
-
-
-def _halo(char: str, font: QFont, dpr: float, colour: QColor, width: float) -> tuple[QImage | None, QPoint, float]:
-    """The glyph drawn in the halo's colour at the eight offsets (once: the stamps reuse it)."""
-    glyph, offset, advance = _glyph(char, font, colour, dpr)
-    if glyph is None:
-        return None, offset, advance
-    reach = math.ceil(width)
-    image = QImage(glyph.width() + math.ceil(2 * reach * dpr), glyph.height() + math.ceil(2 * reach * dpr),
+    reach = math.ceil(halo)
+    offset = QPoint(math.floor(ink.left()) - 2 - reach, math.floor(ink.top()) - 2 - reach)
+    image = QImage(math.ceil((math.ceil(ink.right()) - offset.x() + 2 + reach) * dpr),
+                   math.ceil((math.ceil(ink.bottom()) - offset.y() + 2 + reach) * dpr),
                    QImage.Format.Format_ARGB32_Premultiplied)
     image.setDevicePixelRatio(dpr)
     image.fill(Qt.GlobalColor.transparent)
@@ -121,9 +108,9 @@ def _halo(char: str, font: QFont, dpr: float, colour: QColor, width: float) -> t
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         painter.setFont(font)
         painter.setPen(colour)
-        for dx, dy in HALO_OFFSETS:
-            painter.drawText(QPointF(reach - offset.x() + dx * width, reach - offset.y() + dy * width), char)
-    return image, offset - QPoint(reach, reach), advance
+        for dx, dy in HALO_OFFSETS if halo else ((0, 0),):
+            painter.drawText(QPointF(dx * halo - offset.x(), dy * halo - offset.y()), char)
+    return image, offset, advance
 
 
 _GLYPHS = _GlyphImages(GLYPH_BUDGET_BYTES)

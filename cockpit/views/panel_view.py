@@ -102,12 +102,9 @@ class PanelView(QFrame):
         self._grid = grid = QGridLayout(self.chart_area)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(8)
-        self._stretches = []
         for index, (_block, chart) in enumerate(self.charts):
-            first_is_kpi = index == 0 and chart.kind == "kpi"
             grid.addWidget(chart, index, 0)
-            self._stretches.append(2 if first_is_kpi else 4)
-            grid.setRowStretch(index, self._stretches[-1])
+            grid.setRowStretch(index, self._desk_stretch(index, chart))
         body = QHBoxLayout()
         body.addWidget(self.chart_area, 5)
         body.addWidget(self.state_message, 5)
@@ -176,11 +173,15 @@ class PanelView(QFrame):
             if chart.isHidden() == fits:
                 chart.setVisible(fits)
             # On a wall the rows share the height in proportion to what each needs, so each gets it.
-            stretch = (max(1, need) if self._legible_chart_height else self._stretches[index]) if fits else 0
+            stretch = (max(1, need) if self._legible_chart_height else self._desk_stretch(index, chart)) if fits else 0
             if self._grid.rowStretch(index) != stretch:
                 self._grid.setRowStretch(index, stretch)
 
     # -- internals --------------------------------------------------------
+    @staticmethod
+    def _desk_stretch(index: int, chart: Chart) -> int:
+        return 2 if index == 0 and chart.kind == "kpi" else 4  # a first KPI row takes half a chart's share
+
     def _show_payload(self, payload: dict) -> None:
         blocks = payload.get("blocks")
         if not isinstance(blocks, dict):

@@ -389,23 +389,24 @@ class NameSprites:
             title = self.sprite(f"{geo.county_by_adcode()[drilled].name} · 镇街",
                                 palette.font(34 * name_scale(frame.size, s), bold=True), palette.TEXT)
             sprites.append((QPointF(20 * s, 16 * s), title))
-        texts = [(code, name, format_value(None if math.isnan(by_code[code]) else float(by_code[code]), unit)
+        texts = [(name, format_value(None if math.isnan(by_code[code]) else float(by_code[code]), unit)
                   if show_values and code in by_code else None) for code, name, _ in places]
         points = [tuple(float(v) for v in frame.projection.to_pixels(lon, lat)) for _, _, (lon, lat) in places]
-        key = (frame.key, s, drilled, tuple((name, len(value or "")) for _, name, value in texts))
+        key = (frame.key, s, drilled, tuple((name, len(value or "")) for name, value in texts))
         if self._fitted is None or self._fitted[0] != key:
             self._fitted = (key, self._fit(s, frame.size, drilled, texts, points))
         name_font, value_font, with_values = self._fitted[1]
         halo = halo_of(name_font)
-        for (_code, name, value), (x, y) in zip(texts, points, strict=True):
-            lines = [(name, name_font, palette.TEXT)]
+        name_height, value_height = QFontMetricsF(name_font).height(), QFontMetricsF(value_font).height()
+        for (name, value), (x, y) in zip(texts, points, strict=True):
+            lines = [(name, name_font, palette.TEXT, name_height)]
             if value is not None and with_values:
-                lines.append((value, value_font, VALUE_TEXT))
-            top = y - sum(QFontMetricsF(f).height() for _, f, _ in lines) / 2 - math.ceil(halo) - 1
-            for text, f, colour in lines:  # centred on the place, one under the other
+                lines.append((value, value_font, VALUE_TEXT, value_height))
+            top = y - sum(height for *_, height in lines) / 2 - math.ceil(halo) - 1
+            for text, f, colour, height in lines:  # centred on the place, one under the other
                 image = self.sprite(text, f, colour, halo=halo)
                 sprites.append((QPointF(x - image.width() / 2, top), image))
-                top += QFontMetricsF(f).height()
+                top += height
         return sprites
 
     @staticmethod
@@ -442,7 +443,7 @@ def _label_boxes(texts: list, points: list, name_font: QFont, value_font: QFont,
     """Each label's ink box, its lines centred on its place."""
     name_metrics, value_metrics = QFontMetricsF(name_font), QFontMetricsF(value_font)
     boxes = []
-    for (_code, name, value), (x, y) in zip(texts, points, strict=True):
+    for (name, value), (x, y) in zip(texts, points, strict=True):
         width, height = name_metrics.horizontalAdvance(name), name_metrics.height()
         if value is not None and with_values:
             width, height = max(width, value_metrics.horizontalAdvance(value)), height + value_metrics.height()
