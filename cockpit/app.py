@@ -25,6 +25,7 @@ from cockpit.core.client import ApiClient
 from cockpit.core.config import Settings, parse_settings
 from cockpit.core.embedded import EmbeddedCentral, EmbeddedCentralError
 from cockpit.core.paths import user_data_dir
+from cockpit.core.rss import tune_allocator
 from cockpit.core.store import State, Store, stale_after_for
 
 DEFAULT_SIZE = (1920, 1080)
@@ -37,6 +38,7 @@ class StartupError(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
+    tune_allocator()  # before any thread starts
     settings = parse_settings(argv)
     # A wall runs for days: what it did (screens lost and back, restarts, warnings pre-empting) is logged.
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")

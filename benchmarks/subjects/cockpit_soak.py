@@ -46,7 +46,8 @@ def soak(size: tuple[int, int], label: str, folder: Path, plan: Plan, *, subject
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_DATA_HOME": str(folder / "data"),
            "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])), **(env or {})}
-    command = [sys.executable, "-m", "benchmarks.subjects.cockpit_soak", str(duration_s)]
+    account = folder / f"{measure}-account.jsonl"
+    command = [sys.executable, "-m", "benchmarks.subjects.cockpit_soak", str(duration_s), "--account", str(account)]
     if turn_s is not None:
         command += ["--turn-s", str(turn_s)]
     command += ["--api", url, "--cache", str(folder / "soak-cache.sqlite"), "--size", f"{size[0]}x{size[1]}"]
@@ -77,6 +78,7 @@ def soak(size: tuple[int, int], label: str, folder: Path, plan: Plan, *, subject
     sim_hours = (steady[-1][0] - steady[0][0]) * hours_per_s
     values = [mb for _, mb in steady]
     what = "the running cockpit"
+    where = _where_it_grew(account, settle_s, duration_s, hours_per_s)
     if wall is not None:
         turning = f"every carousel turning every {turn_s:g} s" if turn_s else "its carousels at the manifest's pace"
         what = (f"the running wall ({wall.name}, {turning}; "
@@ -87,7 +89,41 @@ def soak(size: tuple[int, int], label: str, folder: Path, plan: Plan, *, subject
                    end_mb=round(steady[-1][1], 1), growth_mb_per_sim_hour=round(slope, 3),
                    sim_hours=round(sim_hours, 1),
                    note=f"RSS of {what}, sampled every {SAMPLE_S:g} s over {sim_hours:.0f} simulated "
-                        f"hours (clock at {SOAK_SPEED:g}x, polls {POLL_FASTER}x the catalogue's pace)")]
+                        f"hours (clock at {SOAK_SPEED:g}x, polls {POLL_FASTER}x the catalogue's pace){where}")]
+
+
+ACCOUNT_S = 5.0  # how often the soaked cockpit writes down where its memory is
+ACCOUNTED = {"in_use": ("malloc in use", " MB"), "free": ("malloc's free pages", " MB"),
+             "glyphs": ("glyph images", " MB"), "python_k": ("Python's allocated blocks", "k")}
+
+
+def _where_it_grew(account: Path, settle_s: float, duration_s: float, hours_per_s: float) -> str:
+    """'; over 72 h: malloc in use +a MB, ...' from the child's account, the fitted slope of each."""
+    import json
+
+    try:
+        rows = [json.loads(line) for line in account.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, ValueError):
+        return ""
+    rows = [row for row in rows if settle_s <= row["t"] <= duration_s]
+    if len(rows) < 3:
+        return ""
+    parts = [f"{words} {_slope([(row['t'], row[key]) for row in rows]) / hours_per_s * 72:+.1f}{unit}"
+             for key, (words, unit) in ACCOUNTED.items() if all(row.get(key) is not None for row in rows)]
+    return "; over 72 h at the fitted slopes: " + ", ".join(parts) if parts else ""
+
+
+def _write_account(path: Path, started: float) -> None:
+    import json
+
+    from cockpit.charts import painting
+    from cockpit.core.rss import malloc_mb, rss_mb
+
+    in_use, free = malloc_mb() or (None, None)
+    row = {"t": round(time.monotonic() - started, 2), "rss": rss_mb(), "in_use": in_use, "free": free,
+           "glyphs": painting.glyph_image_bytes() / 2**20, "python_k": sys.getallocatedblocks() / 1000}
+    with path.open("a", encoding="utf-8") as out:
+        out.write(json.dumps(row) + "\n")
 
 
 def _slope(points: list[tuple[float, float]]) -> float:
@@ -101,7 +137,8 @@ def _slope(points: list[tuple[float, float]]) -> float:
 def soak_child(argv: list[str]) -> int:
     """The real cockpit (its window, poller and warnings) for `argv[0]` seconds, polling faster.
 
-    `argv[1:]` may start with `--turn-s S`: with `--wall`, every carousel then turns every S seconds."""
+    `argv[1:]` may start with `--account FILE` (where its memory is, written there every ACCOUNT_S seconds)
+    and then `--turn-s S` (with `--wall`, every carousel then turns every S seconds)."""
     import qasync
     from PySide6.QtWidgets import QApplication
 
@@ -109,14 +146,18 @@ def soak_child(argv: list[str]) -> int:
     from cockpit.charts import CHART_KINDS
     from cockpit.core.catalogue import load_catalogue
     from cockpit.core.config import parse_settings
+    from cockpit.core.rss import tune_allocator
     from cockpit.views.collector import collect_on_the_gui_thread
 
     duration_s, rest = float(argv[0]), argv[1:]
-    turn_s = None
+    account = turn_s = None
+    if rest[:1] == ["--account"]:
+        account, rest = Path(rest[1]), rest[2:]
     if rest[:1] == ["--turn-s"]:
         turn_s, rest = float(rest[1]), rest[2:]
+    tune_allocator()  # as cockpit.app.main does
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
-    collect_on_the_gui_thread(qt_app)  # as cockpit.app.main does
+    collect_on_the_gui_thread(qt_app)
     qt_app.setQuitOnLastWindowClosed(False)  # as the cockpit itself: its run coroutine decides when to stop
     settings = parse_settings(rest, env={})
     catalogue = load_catalogue(chart_kinds=CHART_KINDS)
@@ -132,6 +173,14 @@ def soak_child(argv: list[str]) -> int:
         install_fonts(qt_app)
         apply_theme(qt_app)
         manifest = steady_manifest(catalogue, settings.wall, turn_s=turn_s)
+
+    if account is not None:
+        from PySide6.QtCore import QTimer
+
+        started = time.monotonic()
+        accountant = QTimer(qt_app)
+        accountant.timeout.connect(lambda: _write_account(account, started))
+        accountant.start(round(ACCOUNT_S * 1000))
 
     async def session() -> int:
         task = asyncio.ensure_future(cockpit_app.run(settings, catalogue, manifest))

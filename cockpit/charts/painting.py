@@ -114,3 +114,8 @@ def _glyph(char: str, font: QFont, colour: QColor, dpr: float,
 
 
 _GLYPHS = _GlyphImages(GLYPH_BUDGET_BYTES)
+
+
+def glyph_image_bytes() -> int:
+    """What the kept glyph images take (at most GLYPH_BUDGET_BYTES)."""
+    return _GLYPHS.bytes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import threading
 
 from PySide6.QtCore import QTimer
@@ -40,3 +41,14 @@ def test_a_worker_thread_that_allocates_never_collects_the_gui_threads_cycles(qa
     assert freed_in == []
     qtbot.waitUntil(lambda: freed_in != [], timeout=5000)  # the collector's next tick
     assert freed_in == [threading.main_thread().name]
+
+
+def test_freed_memory_is_given_back_once_a_minute(monkeypatch):
+    from cockpit.views import collector
+
+    released = []
+    monkeypatch.setattr(collector, "release_freed_memory", lambda: released.append(1))
+    monkeypatch.setattr(collector, "_ticks", itertools.count(1))
+    for _ in range(3 * collector.RELEASE_EVERY):
+        collector.collect_due()
+    assert len(released) == 3
