@@ -31,7 +31,7 @@ _M_ARENA_MAX = -8  # glibc's mallopt parameter
 
 
 def tune_allocator() -> bool:
-    """At most ARENAS malloc arenas (glibc): call it before threads start.
+    """At most ARENAS malloc arenas (glibc): call it before the fetch threads start.
 
     glibc gives threads that allocate at once arenas of their own (up to 8 a core), and what the
     fetch threads free there stays in the process. The 2×2 wall's soak, over 72 simulated hours:
@@ -42,7 +42,7 @@ def tune_allocator() -> bool:
 
 
 def release_freed_memory() -> bool:
-    """Give the pages malloc holds free back to the system (glibc's malloc_trim); False where it cannot."""
+    """Give the pages malloc holds free back to the system (glibc's malloc_trim): True if any went back."""
     libc = _glibc()
     return bool(libc and libc.malloc_trim(0))
 
